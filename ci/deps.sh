@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Keeps the package graph honest: what each package may import (outside its
+# tests). A package that does not exist yet is skipped.
+source "$(dirname "$0")/lib.sh"
+
+mod=$(go list -m)
+fail=0
+
+# nonstd PKG: the non-standard-library packages PKG depends on, in the
+# plain build and in the build with injection points.
+nonstd() {
+	for tags in "" "$INJECT_TAGS"; do
+		go list -tags "$tags" -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "$1"
+	done | grep -v "^$1\$" | sort -u || true
+}
+
+# allow PKG PATTERN...: every non-standard dependency of PKG must match one
+# of the extended regular expressions.
+allow() {
+	local pkg=$mod/$1; shift
+	[ -d "${pkg#"$mod"/}" ] || return 0
+	local re
+	re="^($(IFS='|'; echo "$*"))\$"
+	local bad
+	bad=$(nonstd "$pkg" | grep -Ev "$re" || true)
+	if [ -n "$bad" ]; then
+		echo "$pkg must not import:"; echo "$bad" | sed 's/^/	/'
+		fail=1
+	fi
+}
+
+allow rcu                                  # standard library only
+allow model                                # standard library only: the spec stays independent
+allow linearize "$mod/model" 'github.com/anishathalye/porcupine'
+allow torture "$mod/model" "$mod/linearize" 'github.com/anishathalye/porcupine'
+[ $fail = 0 ] && echo "import direction: ok"
+exit $fail

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make lint: gofmt, go vet and staticcheck over both builds.
+source "$(dirname "$0")/lib.sh"
+
+step "gofmt"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-ed:"; echo "$unformatted"; exit 1
+fi
+step "go vet"
+go vet ./...
+go vet -tags "$INJECT_TAGS" ./...
+step "staticcheck"
+go run "$STATICCHECK" ./...
+go run "$STATICCHECK" -tags "$INJECT_TAGS" ./...
+echo; echo "make lint: PASS"

@@ -1,0 +1,529 @@
+package rcu_test
+
+// The guarantee checks. Each check builds fresh domains with mk, exercises
+// one guarantee, and returns an error naming what broke. The Test functions
+// in guarantees_test.go run them on rcu.Domain; TestChecksCatchBrokenVariants
+// runs them on the broken doubles in broken_test.go and wants an error.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rcukit/rcukit/rcu"
+)
+
+// impl is the part of *rcu.Domain the checks use.
+type impl interface {
+	ReadLock() rcu.Token
+	ReadUnlock(rcu.Token)
+	Synchronize()
+	SynchronizeContext(context.Context) error
+	Call(func())
+	Barrier()
+	BarrierContext(context.Context) error
+	Snapshot() rcu.Cookie
+	Poll(rcu.Cookie) bool
+	WaitFor(rcu.Cookie)
+	Stats() rcu.Stats
+	Close()
+}
+
+type maker func(opts ...rcu.Option) impl
+
+func newDomain(opts ...rcu.Option) impl { return rcu.New(opts...) }
+
+const (
+	// hold is how long a check watches for something that must not
+	// happen yet. A correct domain never does it, so hold only bounds how
+	// quickly a broken one is caught.
+	hold = 50 * time.Millisecond
+	// prompt is how long a check waits for something that must happen
+	// soon, such as a return after a context ends.
+	prompt = 2 * time.Second
+	// patience is how long a check waits for something that must happen
+	// eventually.
+	patience = 20 * time.Second
+)
+
+// start runs f in a goroutine and returns a channel closed when f returns.
+func start(f func()) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	return done
+}
+
+func within(ch <-chan struct{}, d time.Duration) bool {
+	select {
+	case <-ch:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// heldReader opens a read section on its own goroutine and keeps it open
+// until release is called.
+type heldReader struct {
+	release func()
+	done    <-chan struct{}
+}
+
+func holdReader(d impl) *heldReader {
+	in := make(chan struct{})
+	out := make(chan struct{})
+	done := start(func() {
+		t := d.ReadLock()
+		close(in)
+		<-out
+		d.ReadUnlock(t)
+	})
+	<-in
+	var once sync.Once
+	return &heldReader{release: func() { once.Do(func() { close(out); <-done }) }, done: done}
+}
+
+// checkSyncWaitsForPreexistingReaders: a Synchronize called while a reader
+// is inside does not return before that reader ends, and does return after.
+func checkSyncWaitsForPreexistingReaders(mk maker) error {
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	done := start(d.Synchronize)
+	if within(done, hold) {
+		return errors.New("Synchronize returned while a reader that began before it was still inside")
+	}
+	r.release()
+	if !within(done, patience) {
+		return errors.New("Synchronize did not return after the pre-existing reader ended")
+	}
+	return nil
+}
+
+// checkSyncWaitsForNestedReaders: ending an inner section leaves the outer
+// one open, and Synchronize still waits for it.
+func checkSyncWaitsForNestedReaders(mk maker) error {
+	d := mk()
+	defer d.Close()
+	outer := d.ReadLock()
+	inner := d.ReadLock()
+	innermost := d.ReadLock()
+	d.ReadUnlock(innermost)
+	d.ReadUnlock(inner)
+	done := start(d.Synchronize)
+	if within(done, hold) {
+		d.ReadUnlock(outer)
+		<-done
+		return errors.New("Synchronize returned while the outer section of a nest was still open")
+	}
+	d.ReadUnlock(outer)
+	if !within(done, patience) {
+		return errors.New("Synchronize did not return after the outer section ended")
+	}
+	return nil
+}
+
+// checkSyncIgnoresLaterReaders: once a grace period is waiting for an old
+// reader, a reader that begins then does not delay it.
+func checkSyncIgnoresLaterReaders(mk maker) error {
+	stalled := make(chan struct{}, 1)
+	d := mk(rcu.WithStallTimeout(5*time.Millisecond, func(rcu.StallReport) {
+		select {
+		case stalled <- struct{}{}:
+		default:
+		}
+	}))
+	defer d.Close()
+	old := holdReader(d)
+	defer old.release()
+	done := start(d.Synchronize)
+	select {
+	case <-stalled: // the grace period is now waiting for old
+	case <-time.After(patience):
+		return errors.New("no stall report while Synchronize waited for a reader")
+	}
+	later := holdReader(d)
+	defer later.release()
+	old.release()
+	if !within(done, prompt) {
+		return errors.New("Synchronize waited for a reader that began after it")
+	}
+	return nil
+}
+
+// checkConcurrentSyncsShareGracePeriods: 64 Synchronize calls that pile up
+// behind one reader finish in a few grace periods, not 64.
+func checkConcurrentSyncsShareGracePeriods(mk maker) error {
+	const callers = 64
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	before := d.Stats().GracePeriods
+	var entered, wg sync.WaitGroup
+	entered.Add(callers)
+	wg.Add(callers)
+	for range callers {
+		go func() {
+			defer wg.Done()
+			entered.Done()
+			d.Synchronize()
+		}()
+	}
+	entered.Wait()
+	time.Sleep(hold) // let them block
+	r.release()
+	wg.Wait()
+	if n := d.Stats().GracePeriods - before; n > 8 {
+		return fmt.Errorf("%d concurrent Synchronize calls took %d grace periods; they should share them", callers, n)
+	}
+	return nil
+}
+
+// checkSyncContextCancel: SynchronizeContext returns ctx.Err() when ctx
+// ends first, and the domain still works afterwards.
+func checkSyncContextCancel(mk maker) error {
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var err error
+	done := start(func() { err = d.SynchronizeContext(ctx) })
+	if !within(done, prompt) {
+		r.release()
+		<-done
+		return errors.New("SynchronizeContext did not return when its context ended")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("SynchronizeContext returned %v, want context.DeadlineExceeded", err)
+	}
+	r.release()
+	if !within(start(d.Synchronize), patience) {
+		return errors.New("Synchronize hung after a cancelled SynchronizeContext")
+	}
+	return nil
+}
+
+// checkReadersNeverWait: read sections begin and end while a grace period
+// is waiting.
+func checkReadersNeverWait(mk maker) error {
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	done := start(d.Synchronize)
+	defer func() { r.release(); <-done }()
+	time.Sleep(hold / 5)
+	reads := start(func() {
+		for range 1000 {
+			d.ReadUnlock(d.ReadLock())
+		}
+	})
+	if !within(reads, prompt) {
+		r.release()
+		<-reads
+		return errors.New("read sections waited for a grace period")
+	}
+	return nil
+}
+
+// checkCallbackAfterGracePeriod: a callback does not run while a reader
+// that began before its Call is inside, and runs once that reader ends.
+func checkCallbackAfterGracePeriod(mk maker) error {
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	var ran atomic.Int32
+	d.Call(func() { ran.Add(1) })
+	time.Sleep(hold)
+	if ran.Load() != 0 {
+		return errors.New("callback ran while a reader that began before its Call was inside")
+	}
+	r.release()
+	d.Barrier()
+	if n := ran.Load(); n != 1 {
+		return fmt.Errorf("callback ran %d times by Barrier, want 1", n)
+	}
+	return nil
+}
+
+// checkCallbacksRunExactlyOnce: every one of many callbacks, queued from
+// several goroutines, runs exactly once.
+func checkCallbacksRunExactlyOnce(mk maker) error {
+	const per, callers = 2000, 4
+	d := mk()
+	defer d.Close()
+	var runs [per * callers]atomic.Int32
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Go(func() {
+			for i := range per {
+				k := c*per + i
+				d.Call(func() { runs[k].Add(1) })
+				if i%500 == 0 {
+					d.Synchronize()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	d.Barrier()
+	for k := range runs {
+		if n := runs[k].Load(); n != 1 {
+			return fmt.Errorf("callback %d ran %d times, want exactly once", k, n)
+		}
+	}
+	if s := d.Stats(); s.CallbacksInvoked != s.CallbacksQueued || s.CallbacksPending != 0 {
+		return fmt.Errorf("Stats after Barrier: %+v", s)
+	}
+	return nil
+}
+
+// checkOneGracePeriodServesABatch: callbacks queued together wait for one
+// grace period, not one each.
+func checkOneGracePeriodServesABatch(mk maker) error {
+	const n = 1000
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	before := d.Stats().GracePeriods
+	var ran atomic.Int32
+	for range n {
+		d.Call(func() { ran.Add(1) })
+	}
+	r.release()
+	d.Barrier()
+	if gps := d.Stats().GracePeriods - before; gps > 3 {
+		return fmt.Errorf("%d callbacks queued together took %d grace periods", n, gps)
+	}
+	return nil
+}
+
+// checkBarrierWaitsForCallbacks: Barrier returns only after every callback
+// queued before it has run.
+func checkBarrierWaitsForCallbacks(mk maker) error {
+	const n = 100
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	var ran atomic.Int32
+	for range n {
+		d.Call(func() { ran.Add(1) })
+	}
+	done := start(d.Barrier)
+	if within(done, hold) {
+		return fmt.Errorf("Barrier returned with %d of %d earlier callbacks run", ran.Load(), n)
+	}
+	r.release()
+	if !within(done, patience) {
+		return errors.New("Barrier did not return after the callbacks could run")
+	}
+	if got := ran.Load(); got != n {
+		return fmt.Errorf("Barrier returned with %d of %d earlier callbacks run", got, n)
+	}
+	return nil
+}
+
+// checkBarrierContextCancel: BarrierContext returns ctx.Err() when ctx ends
+// first, and Barrier still works afterwards.
+func checkBarrierContextCancel(mk maker) error {
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	var ran atomic.Int32
+	d.Call(func() { ran.Add(1) })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var err error
+	done := start(func() { err = d.BarrierContext(ctx) })
+	if !within(done, prompt) {
+		r.release()
+		<-done
+		return errors.New("BarrierContext did not return when its context ended")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("BarrierContext returned %v, want context.DeadlineExceeded", err)
+	}
+	r.release()
+	d.Barrier()
+	if ran.Load() != 1 {
+		return errors.New("callback did not run after a cancelled BarrierContext")
+	}
+	return nil
+}
+
+// checkPollAfterFullGracePeriod: a cookie taken inside a reader does not
+// poll complete while that reader is inside; it does after a grace period.
+func checkPollAfterFullGracePeriod(mk maker) error {
+	d := mk()
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	c := d.Snapshot()
+	if d.Poll(c) {
+		return errors.New("Poll reported a fresh cookie complete")
+	}
+	done := start(d.Synchronize) // a grace period now runs and waits for r
+	time.Sleep(hold)
+	if d.Poll(c) {
+		r.release()
+		<-done
+		return errors.New("Poll reported completion while a reader that began before the Snapshot was inside")
+	}
+	r.release()
+	<-done
+	if !within(start(func() { d.WaitFor(c) }), patience) {
+		return errors.New("WaitFor did not return after its grace period")
+	}
+	if !d.Poll(c) {
+		return errors.New("Poll is false after WaitFor returned")
+	}
+	c2 := d.Snapshot()
+	d.Synchronize()
+	if !d.Poll(c2) {
+		return errors.New("Poll is false for a cookie taken before a whole Synchronize")
+	}
+	return nil
+}
+
+// checkWaitForStartsGracePeriod: WaitFor starts the grace period it needs.
+func checkWaitForStartsGracePeriod(mk maker) error {
+	d := mk()
+	defer d.Close()
+	c := d.Snapshot()
+	if !within(start(func() { d.WaitFor(c) }), patience) {
+		return errors.New("WaitFor did not start the grace period it waits for")
+	}
+	if !d.Poll(c) {
+		return errors.New("Poll is false after WaitFor returned")
+	}
+	return nil
+}
+
+// checkCallBounded: at the WithMaxPending bound, Call waits for the backlog
+// to drain.
+func checkCallBounded(mk maker) error {
+	const bound = 10
+	d := mk(rcu.WithMaxPending(bound))
+	defer d.Close()
+	r := holdReader(d)
+	defer r.release()
+	for range bound {
+		d.Call(func() {})
+	}
+	done := start(func() { d.Call(func() {}) })
+	if within(done, hold) {
+		return fmt.Errorf("Call returned with %d callbacks pending, above the bound %d", d.Stats().CallbacksPending, bound)
+	}
+	r.release()
+	if !within(done, patience) {
+		return errors.New("Call at the bound did not return after the backlog drained")
+	}
+	return nil
+}
+
+// checkCloseDrains: Close returns only after every queued callback ran,
+// including callbacks queued by callbacks.
+func checkCloseDrains(mk maker) error {
+	const n = 100
+	d := mk()
+	r := holdReader(d)
+	var ran atomic.Int32
+	for range n {
+		d.Call(func() {
+			ran.Add(1)
+			d.Call(func() { ran.Add(1) })
+		})
+	}
+	done := start(d.Close)
+	if within(done, hold) {
+		r.release()
+		return fmt.Errorf("Close returned with %d of %d callbacks run", ran.Load(), 2*n)
+	}
+	r.release()
+	if !within(done, patience) {
+		return errors.New("Close did not return after the callbacks could run")
+	}
+	if got := ran.Load(); got != 2*n {
+		return fmt.Errorf("Close returned with %d of %d callbacks run", got, 2*n)
+	}
+	return nil
+}
+
+// checkDomainsIndependent: a reader of one domain does not hold up the
+// grace periods of another.
+func checkDomainsIndependent(mk maker) error {
+	a, b := mk(), mk()
+	defer a.Close()
+	defer b.Close()
+	r := holdReader(a)
+	defer r.release()
+	if !within(start(b.Synchronize), prompt) {
+		return errors.New("a reader of one domain held up another domain's Synchronize")
+	}
+	return nil
+}
+
+// checkReclaimNeverSeen: a writer that swaps in a new version, waits for a
+// grace period and then poisons the old one is never caught by a reader:
+// no reader ever sees a poisoned version.
+func checkReclaimNeverSeen(mk maker) error {
+	// poison is atomic so that a broken double shows up as a failed check
+	// rather than as a report from the race detector.
+	type version struct {
+		n      int
+		poison atomic.Bool
+	}
+	d := mk()
+	defer d.Close()
+	var p rcu.Pointer[version]
+	p.Store(&version{n: 1})
+	stop := make(chan struct{})
+	var bad atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				t := d.ReadLock()
+				v := p.Load()
+				if i%16 == 0 {
+					time.Sleep(100 * time.Microsecond) // a long read widens the window
+				}
+				if v.poison.Load() {
+					bad.Add(1)
+				}
+				d.ReadUnlock(t)
+			}
+		})
+	}
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for n := 2; time.Now().Before(deadline) && bad.Load() == 0; n++ {
+		old := p.Swap(&version{n: n})
+		d.Synchronize()
+		old.poison.Store(true)
+	}
+	close(stop)
+	wg.Wait()
+	if n := bad.Load(); n > 0 {
+		return fmt.Errorf("readers saw a reclaimed (poisoned) version %d times", n)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+// Package rcu is a small reference implementation of read-copy-update for
+// Go: read-mostly data whose readers never wait, and whose writers learn the
+// moment when no reader can still hold an old version.
+//
+// # What RCU adds in Go
+//
+// Go's garbage collector already keeps memory safe: a reader holding a
+// pointer to an old version keeps that version alive, so a plain
+// atomic.Pointer is enough for most read-mostly data. What the collector
+// cannot tell you is when the last reader is done. That moment matters when
+// retiring a version means doing something: returning a buffer to a pool,
+// unmapping off-heap or cgo memory, closing a file descriptor, recycling a
+// connection slot. Done too early, a reader sees a recycled or closed
+// object. RCU gives that moment: after a grace period, every reader that
+// could have seen the old version has finished.
+//
+// # Use
+//
+// Readers bracket their accesses with ReadLock and ReadUnlock (or Read) on
+// a Domain and load shared values with Pointer.Load or List.All. A writer
+// publishes a new version with Pointer.Store (or Swap), then either waits
+// with Synchronize and reclaims the old version itself, or hands the
+// reclaim to Call, which runs it later on the Domain's goroutine. Barrier
+// waits for queued callbacks; Snapshot, Poll and WaitFor let a writer
+// check for a grace period without blocking.
+//
+// Each Domain is independent, like an srcu_struct: its grace periods wait
+// only for its own readers, and readers may block or sleep inside a
+// section.
+//
+// # Guarantees
+//
+// In the terms of the Go memory model, for a Domain d:
+//
+//   - Publication: Pointer.Store(p) synchronizes before every Load that
+//     returns p, so a reader sees *p fully initialized.
+//   - Grace period: the end of every read section of d that began before
+//     d.Synchronize was called synchronizes before Synchronize returns.
+//     Sections that begin after the call may or may not be waited for.
+//   - Reclamation: hence a value removed before Synchronize and reclaimed
+//     after it is never seen by a reader after its reclaim begins.
+//   - Callbacks: d.Call(f) runs f exactly once, after a grace period that
+//     began after the Call; the Call, and the end of every section that
+//     began before it, synchronize before f runs.
+//   - Barrier: the return of every callback queued before d.Barrier was
+//     called synchronizes before Barrier returns.
+//   - Polling: d.Poll(c) returns true only once a full grace period has
+//     elapsed since d.Snapshot returned c; so the end of every section that
+//     began before the Snapshot synchronizes before such a Poll returns.
+//   - Progress: ReadLock never waits; Synchronize ends once the sections it
+//     waits for end, even under a stream of new readers; concurrent callers
+//     share grace periods; pending callbacks stay below a bound.
+//
+// Misuse panics at once with a message that starts with "rcu: ": a Token
+// unlocked twice, Call(nil), any method of a closed Domain. WithDebug adds
+// checks that cost time: Pointer.Load outside every read section, and
+// Synchronize or Barrier inside a section of the same Domain.
+//
+// # When not to use it
+//
+// If retiring a version needs no action beyond dropping it, use
+// atomic.Pointer and let the garbage collector do the rest: its reads cost
+// less than a read section here. If writes are frequent, a sync.RWMutex or
+// a sync.Mutex is simpler and may be faster.
+//
+// # Cost
+//
+// A read section is two compare-and-swaps on a per-P cache line, with no
+// shared writes, so readers scale with cores. A grace period polls the
+// readers' slots; with no readers it takes a few microseconds. Callbacks
+// are batched: one grace period serves every callback queued before it
+// started.
+package rcu

@@ -1,0 +1,9 @@
+//go:build !rcuinject
+
+package rcu
+
+type hookOptions struct{}
+
+func (*hookOptions) fault(fault) bool { return false }
+
+func (d *Domain) inject(point) {}

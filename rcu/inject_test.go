@@ -1,0 +1,98 @@
+//go:build rcuinject
+
+package rcu_test
+
+// Tests that need the injection points and faults of -tags rcuinject.
+
+import (
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rcukit/rcukit/rcu"
+)
+
+// checkStragglerWaitedFor builds the counter-flip straggler: a reader that
+// samples the index, stalls while a whole grace period runs and flips it,
+// then counts itself under what is now the inactive index and reads the
+// current version. The next grace period must still wait for it.
+func checkStragglerWaitedFor(opts ...rcu.Option) error {
+	var armed atomic.Bool
+	sampled, proceed := make(chan struct{}), make(chan struct{})
+	d := rcu.New(append(opts, rcu.WithInjector(func(p rcu.Point) {
+		if p == rcu.PointReadSampled && armed.CompareAndSwap(true, false) {
+			close(sampled)
+			<-proceed
+		}
+	}))...)
+	defer d.Close()
+
+	armed.Store(true)
+	inside, release := make(chan struct{}), make(chan struct{})
+	reader := start(func() {
+		t := d.ReadLock() // stalls at PointReadSampled
+		close(inside)
+		<-release
+		d.ReadUnlock(t)
+	})
+	<-sampled
+	d.Synchronize() // a whole grace period, flip included, while the reader is between sample and count
+	close(proceed)
+	<-inside // the reader is now counted under the inactive index
+
+	done := start(d.Synchronize)
+	if within(done, hold) {
+		close(release)
+		<-reader
+		return errors.New("Synchronize returned while a straggler reader (counted under the inactive index) was inside")
+	}
+	close(release)
+	<-reader
+	if !within(done, patience) {
+		return errors.New("Synchronize did not return after the straggler ended")
+	}
+	return nil
+}
+
+func TestSynchronizeWaitsForStragglers(t *testing.T) {
+	if err := checkStragglerWaitedFor(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func faulty(f rcu.Fault) maker {
+	return func(opts ...rcu.Option) impl { return rcu.New(append(opts, rcu.WithFaults(f))...) }
+}
+
+// TestFaultsAreCaught: each deliberate fault of the reference makes the
+// matching check fail. The torture and fuzz packages build their broken
+// flavors on these faults.
+func TestFaultsAreCaught(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		check func(maker) error
+		fault rcu.Fault
+	}{
+		{"no-reader-wait", checkSyncWaitsForPreexistingReaders, rcu.FaultNoReaderWait},
+		{"no-reader-wait-reclaim", checkReclaimNeverSeen, rcu.FaultNoReaderWait},
+		{"call-immediate", checkCallbackAfterGracePeriod, rcu.FaultCallImmediate},
+		{"barrier-no-wait", checkBarrierWaitsForCallbacks, rcu.FaultBarrierNoWait},
+		{"poll-early", checkPollAfterFullGracePeriod, rcu.FaultPollEarly},
+		{"no-share", checkConcurrentSyncsShareGracePeriods, rcu.FaultNoShare},
+		{"skip-stragglers", func(maker) error { return checkStragglerWaitedFor(rcu.WithFaults(rcu.FaultSkipStragglers)) }, 0},
+		{"list-reclaim-early", func(mk maker) error {
+			d := rcu.New(rcu.WithFaults(rcu.FaultCallImmediate))
+			defer d.Close()
+			return checkListRemovedElementStaysSafe(d)
+		}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			err := c.check(faulty(c.fault))
+			if err == nil {
+				t.Fatalf("the check passed a domain with fault %s", c.name)
+			}
+			t.Logf("caught: %v", err)
+		})
+	}
+}
