@@ -7,6 +7,7 @@ package rcu_test
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/rcukit/rcukit/rcu"
 )
@@ -168,7 +169,57 @@ type closeNoDrain struct{ *rcu.Domain }
 
 func (w closeNoDrain) Close() { go w.Domain.Close() }
 
-// unbounded ignores its options, WithMaxPending among them.
+// gpPerCallback gives every callback a grace period of its own.
+type gpPerCallback struct {
+	*rcu.Domain
+	q      chan func()
+	queued *sync.WaitGroup // callbacks not yet run
+	worker *sync.WaitGroup
+}
+
+func newGPPerCallback(d *rcu.Domain) gpPerCallback {
+	w := gpPerCallback{d, make(chan func(), 4096), new(sync.WaitGroup), new(sync.WaitGroup)}
+	w.worker.Go(func() {
+		for fn := range w.q {
+			d.Synchronize()
+			fn()
+			w.queued.Done()
+		}
+	})
+	return w
+}
+
+func (w gpPerCallback) Call(fn func()) { w.queued.Add(1); w.q <- fn }
+func (w gpPerCallback) Barrier()       { w.queued.Wait() }
+func (w gpPerCallback) Close()         { close(w.q); w.worker.Wait(); w.Domain.Close() }
+
+// waitForNoStart: WaitFor waits for a grace period without asking for one.
+type waitForNoStart struct {
+	*rcu.Domain
+	mu     *sync.Mutex
+	closed *bool
+}
+
+func (w waitForNoStart) WaitFor(c rcu.Cookie) {
+	for {
+		w.mu.Lock()
+		done := *w.closed || w.Domain.Poll(c)
+		w.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (w waitForNoStart) Close() {
+	w.mu.Lock()
+	*w.closed = true
+	w.mu.Unlock()
+	w.Domain.Close()
+}
+
+// unbounded ignores its options: WithMaxPending, and the stall handler.
 func unbounded(...rcu.Option) impl { return rcu.New() }
 
 // shared hands out views of one domain, as if domains were not independent.
@@ -221,5 +272,10 @@ var brokenVariants = []struct {
 	{"call-unbounded", checkCallBounded, unbounded},
 	{"close-no-drain", checkCloseDrains, wrap(func(d *rcu.Domain) closeNoDrain { return closeNoDrain{d} })},
 	{"domains-shared", checkDomainsIndependent, shared()},
+	{"gp-per-callback", checkOneGracePeriodServesABatch, wrap(newGPPerCallback)},
+	{"waitfor-no-start", checkWaitForStartsGracePeriod, wrap(func(d *rcu.Domain) waitForNoStart {
+		return waitForNoStart{d, new(sync.Mutex), new(bool)}
+	})},
+	{"no-stall-report", checkStallReport, unbounded},
 	{"reclaim-early", checkReclaimNeverSeen, wrap(func(d *rcu.Domain) syncNoWait { return syncNoWait{d} })},
 }

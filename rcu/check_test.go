@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -404,7 +405,7 @@ func checkWaitForStartsGracePeriod(mk maker) error {
 	d := mk()
 	defer d.Close()
 	c := d.Snapshot()
-	if !within(start(func() { d.WaitFor(c) }), patience) {
+	if !within(start(func() { d.WaitFor(c) }), prompt) {
 		return errors.New("WaitFor did not start the grace period it waits for")
 	}
 	if !d.Poll(c) {
@@ -524,6 +525,40 @@ func checkReclaimNeverSeen(mk maker) error {
 	wg.Wait()
 	if n := bad.Load(); n > 0 {
 		return fmt.Errorf("readers saw a reclaimed (poisoned) version %d times", n)
+	}
+	return nil
+}
+
+// checkStallReport: a grace period stuck behind a reader is reported, with
+// the reader count and, under WithDebug, the stack of that reader's
+// ReadLock.
+func checkStallReport(mk maker) error {
+	reports := make(chan rcu.StallReport, 16)
+	d := mk(rcu.WithDebug(), rcu.WithStallTimeout(10*time.Millisecond, func(r rcu.StallReport) {
+		select {
+		case reports <- r:
+		default:
+		}
+	}))
+	defer d.Close()
+	r := holdReader(d) // opened in holdReader: that is the stack to find
+	defer r.release()
+	done := start(d.Synchronize)
+	defer func() { r.release(); <-done }()
+	var rep rcu.StallReport
+	select {
+	case rep = <-reports:
+	case <-time.After(prompt):
+		return errors.New("no stall report while a grace period waited for a reader")
+	}
+	if rep.Readers != 1 || rep.Waited < 10*time.Millisecond || rep.GP == 0 {
+		return fmt.Errorf("stall report %+v: want 1 reader, waited >= 10ms, a GP number", rep)
+	}
+	if !strings.Contains(rep.Stack, "rcu_test.holdReader") || rep.Held < rep.Waited {
+		return fmt.Errorf("stall report does not point at the oldest reader's ReadLock:\n%v", rep)
+	}
+	if d.Stats().StallReports == 0 {
+		return errors.New("Stats.StallReports is 0 after a report")
 	}
 	return nil
 }

@@ -187,8 +187,8 @@ func (d *Domain) Close() {
 			d.mu.Unlock()
 			break
 		}
-		target, ch := d.queued, d.progress
-		if d.invoked >= target {
+		ch := d.progress
+		if d.pending() == 0 {
 			ch = d.gpDone // only grace periods are outstanding
 		}
 		d.mu.Unlock()

@@ -3,7 +3,6 @@ package rcu_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,36 +56,7 @@ func TestChecksCatchBrokenVariants(t *testing.T) {
 	}
 }
 
-func TestStallReport(t *testing.T) {
-	reports := make(chan rcu.StallReport, 16)
-	d := rcu.New(rcu.WithDebug(), rcu.WithStallTimeout(10*time.Millisecond, func(r rcu.StallReport) {
-		select {
-		case reports <- r:
-		default:
-		}
-	}))
-	t.Cleanup(d.Close)
-	r := holdReader(d) // opened in holdReader: that is the stack to find
-	done := start(d.Synchronize)
-	var rep rcu.StallReport
-	select {
-	case rep = <-reports:
-	case <-time.After(patience):
-		t.Fatal("no stall report while a grace period waited for a reader")
-	}
-	r.release()
-	<-done
-	if rep.Readers != 1 || rep.Waited < 10*time.Millisecond || rep.GP == 0 {
-		t.Errorf("report %+v: want 1 reader, waited >= 10ms, a GP number", rep)
-	}
-	if !strings.Contains(rep.Stack, "rcu_test.holdReader") || rep.Held < rep.Waited {
-		t.Errorf("report does not point at the oldest reader's ReadLock:\n%v", rep)
-	}
-	if d.Stats().StallReports == 0 {
-		t.Error("Stats.StallReports is 0 after a report")
-	}
-	t.Logf("%v", rep)
-}
+func TestStallReport(t *testing.T) { pass(t, checkStallReport) }
 
 func TestStallReportWithoutDebugHasNoStack(t *testing.T) {
 	reports := make(chan rcu.StallReport, 16)
