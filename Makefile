@@ -1,5 +1,5 @@
 # Thin wrapper: every target runs a script in ci/.
-.PHONY: test lint bench examples
+.PHONY: test lint bench examples torture soak
 
 test:     ## vet, import direction, race tests (both builds)
 	ci/test.sh
@@ -12,3 +12,9 @@ bench:    ## benchmarks into bench/<date>.txt, then benchstat
 
 examples: ## run the rcu package's examples
 	go test -count=1 -run '^Example' -v ./rcu
+
+torture:  ## every scenario on every correct flavor (DURATION each, default 10s), then the broken flavors must fail
+	ci/torture.sh
+
+soak:     ## the torture scenarios under -race (DURATION each, default 60s: about 30 minutes)
+	ci/soak.sh

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# make torture: every scenario in ci/scenarios on every correct flavor, for
+# DURATION each (default 10s), in the plain build and, for the rcu flavor,
+# in the build with its injection points (-tags rcuinject). Then, unless
+# CONTROLS=0, the negative controls: every broken flavor must end in
+# FAILURE within BUDGET (default 20s), over SEEDS seeds (default 1); the
+# median and maximum time to detect each are printed.
+#
+# RACE=1 builds with -race (ci/soak.sh does). SCENARIOS and FLAVORS
+# (space-separated names) narrow the matrix. Logs go to LOGDIR (default: a
+# new temporary directory). Every failure prints its scenario, flavor, and
+# the command that reproduces it.
+source "$(dirname "$0")/lib.sh"
+
+DURATION=${DURATION:-10s}
+BUDGET=${BUDGET:-20s}
+SEEDS=${SEEDS:-1}
+CONTROLS=${CONTROLS:-1}
+LOGDIR=${LOGDIR:-$(mktemp -d "${TMPDIR:-/tmp}/rcutorture.XXXXXX")}
+race=()
+[ -n "${RACE:-}" ] && [ "${RACE}" != 0 ] && race=(-race)
+mkdir -p "$LOGDIR"
+
+scenarios=${SCENARIOS:-$(ls ci/scenarios)}
+bin=$LOGDIR/bin
+mkdir -p "$bin"
+
+# build TAGS: build rcutorture with TAGS into $bin/rcutorture-TAGS.
+build() {
+	local out=$bin/rcutorture-${1:-plain}
+	go build "${race[@]}" -tags "$1" -o "$out" ./cmd/rcutorture
+	echo "$out"
+}
+
+# flavors EXE KIND: the correct or broken flavors EXE knows.
+flavors() {
+	"$1" -list | awk -v want="$2" '/^correct/ {k="correct"; next} /^broken/ {k="broken"; next} k == want {print $1}'
+}
+
+# scenario NAME: the flags of scenario NAME, without comments.
+scenario() { grep -v '^#' "ci/scenarios/$1" | tr '\n' ' ' || true; }
+
+failed=()
+runs=0
+
+# check LOG STATUS WHAT REPRO: a run passes if it exited 0, its last line
+# is the SUCCESS verdict, and it printed no "!!!" and no race report.
+check() {
+	local log=$1 status=$2 what=$3 repro=$4
+	runs=$((runs + 1))
+	if [ "$status" = 0 ] && [ "$(tail -n 1 "$log")" = "End of test: SUCCESS" ] &&
+		! grep -q -e '!!!' -e 'WARNING: DATA RACE' "$log"; then
+		echo "ok    $what ($(grep -o 'reads [0-9]* ([^)]*)' "$log" | tail -n 1))"
+		return
+	fi
+	echo "FAIL  $what: exit status $status; log $log"
+	grep -e 'FAILURE' -e 'DATA RACE' "$log" | head -n 5 | sed 's/^/      /'
+	local printed
+	printed=$(sed -n 's/^rcutorture: reproduce: //p' "$log" | tail -n 1)
+	echo "      reproduce: ${printed:-$repro}"
+	failed+=("$what")
+}
+
+for tags in "" "$INJECT_TAGS"; do
+	step "build${tags:+ -tags $tags}${race:+ -race}"
+	exe=$(build "$tags")
+	for flavor in ${FLAVORS:-$(flavors "$exe" correct)}; do
+		# Only the rcu flavor changes with the injection build.
+		[ -n "$tags" ] && [ "$flavor" != rcu ] && continue
+		for s in $scenarios; do
+			flags=$(scenario "$s")
+			what="$s/$flavor${tags:+ (-tags $tags)}"
+			log=$LOGDIR/$s-$flavor${tags:+-$tags}.log
+			# shellcheck disable=SC2086 # flags are words
+			repro="go run ${race[*]} ${tags:+-tags $tags} ./cmd/rcutorture -flavor $flavor -duration $DURATION $flags"
+			status=0
+			# shellcheck disable=SC2086
+			"$exe" -flavor "$flavor" -duration "$DURATION" $flags >"$log" 2>&1 || status=$?
+			check "$log" "$status" "$what" "$repro"
+		done
+	done
+done
+
+if [ "$CONTROLS" != 0 ]; then
+	step "negative controls: each broken flavor must end in FAILURE within $BUDGET ($SEEDS seed(s))"
+	plain=$(flavors "$bin/rcutorture-plain" broken)
+	for tags in "" "$INJECT_TAGS"; do
+		exe=$bin/rcutorture-${tags:-plain}
+		for flavor in $(flavors "$exe" broken); do
+			# The plain build's broken flavors exist in both builds.
+			[ -n "$tags" ] && grep -qx "$flavor" <<<"$plain" && continue
+			times=()
+			for seed in $(seq 1 "$SEEDS"); do
+				log=$LOGDIR/control-$flavor-$seed.log
+				status=0
+				"$exe" -flavor "$flavor" -duration "$BUDGET" -seed "$seed" -stop-on-failure -payload=false >"$log" 2>&1 || status=$?
+				runs=$((runs + 1))
+				if [ "$status" != 1 ] || ! tail -n 1 "$log" | grep -q '^End of test: FAILURE: '; then
+					echo "FAIL  control $flavor seed $seed: exit status $status, not a FAILURE verdict; log $log"
+					echo "      reproduce: go run ${race[*]} ${tags:+-tags $tags} ./cmd/rcutorture -flavor $flavor -duration $BUDGET -seed $seed -stop-on-failure -payload=false"
+					failed+=("control $flavor seed $seed")
+					continue
+				fi
+				times+=("$(sed -n 's/^rcutorture: first failure after \([0-9.]*\)s$/\1/p' "$log")")
+			done
+			[ ${#times[@]} = 0 ] && continue
+			printf '%s\n' "${times[@]}" | sort -n | awk -v f="$flavor" -v v="$(tail -n 1 "$log")" '
+				{ t[NR] = $1 }
+				END {
+					med = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+					printf "ok    control %-16s caught in %d/%d runs: median %.2fs, max %.2fs (%s)\n", f, NR, NR, med, t[NR], v
+				}'
+		done
+	done
+fi
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "make torture: FAIL: ${#failed[@]} of $runs runs failed: ${failed[*]}"
+	echo "logs: $LOGDIR"
+	exit 1
+fi
+echo "make torture: PASS ($runs runs; logs in $LOGDIR)"

@@ -1,0 +1,130 @@
+// Command rcutorture stresses an RCU implementation the way Linux's
+// rcutorture does, and ends with a verdict.
+//
+// Usage:
+//
+//	rcutorture [flags]
+//
+// It runs readers, a writer, fake writers and the workers around them
+// (barrier tester, callback floods, read-exit goroutines, stutter, shuffle)
+// against one flavor for -duration, printing stats every -stat-interval, and
+// ends with "End of test: SUCCESS" (exit status 0) or "End of test:
+// FAILURE: <reasons>" (exit status 1), after the seed and the command that
+// reproduces the configuration. Bad flags exit with status 2. SIGINT ends
+// the run early, cleanly, with the final stats and a verdict; -duration 0
+// runs until interrupted. -list shows the flavors; broken flavors are
+// negative controls that must end in FAILURE.
+//
+// -check also records the run's history (every write-side operation and
+// one read section in -record-reads) and checks it against the RCU model
+// with the linearize package, segment by segment, at every stutter pause.
+// An illegal segment is a FAILURE that names the rule broken and the path
+// of porcupine's HTML visualization (written to -check-html, a directory or
+// a file). With -check the stutter period defaults to 200ms instead of 5s,
+// so that segments stay small enough to check.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/rcukit/rcukit/linearize"
+	"github.com/rcukit/rcukit/torture"
+	"github.com/rcukit/rcukit/torture/flavors"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// checkStutter is the stutter period -check uses unless -stutter is given:
+// each pause cuts the history into a segment that porcupine can check.
+const checkStutter = 200 * time.Millisecond
+
+// run is the whole command; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rcutorture", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := torture.DefaultConfig()
+	cfg.RegisterFlags(fs)
+	flavor := fs.String("flavor", "rcu", "the RCU flavor to torture (see -list)")
+	list := fs.Bool("list", false, "list the flavors and exit")
+	check := fs.Bool("check", false, "record the history and check it against the RCU model (linearize)")
+	html := fs.String("check-html", os.TempDir(), "with -check: where to write the visualization of an illegal history (a directory or a file)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: rcutorture [flags]\n\nStresses an RCU flavor and ends with \"End of test: SUCCESS\" or \"End of test: FAILURE\".\nFlavors: %s\n\nFlags:\n", strings.Join(flavors.Names(), ", "))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rcutorture: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		fs.Usage()
+		return 2
+	}
+	if *list {
+		listFlavors(stdout)
+		return 0
+	}
+	f, ok := flavors.Lookup(*flavor)
+	if !ok {
+		msg := fmt.Sprintf("rcutorture: unknown flavor %q", *flavor)
+		if near := flavors.Nearest(*flavor); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		fmt.Fprintf(stderr, "%s; valid flavors: %s\n", msg, strings.Join(flavors.Names(), ", "))
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "rcutorture: %v\n", err)
+		fs.Usage()
+		return 2
+	}
+	if *check {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["stutter"] {
+			cfg.Stutter = checkStutter
+		}
+		if cfg.Stutter == 0 {
+			fmt.Fprintln(stderr, "rcutorture: -check needs stutter pauses to cut the history at; -stutter 0 leaves none")
+			return 2
+		}
+		cfg.Recorder = torture.NewChecker(linearize.Options{HTML: *html})
+	}
+	cfg.Out = stdout
+	if res := torture.Run(ctx, f, cfg); !res.Success {
+		return 1
+	}
+	return 0
+}
+
+func listFlavors(w io.Writer) {
+	fmt.Fprintln(w, "correct flavors (must end in SUCCESS):")
+	for _, f := range flavors.All() {
+		if !f.Broken {
+			fmt.Fprintf(w, "  %-16s %s\n", f.Name, f.Doc)
+		}
+	}
+	fmt.Fprintln(w, "broken flavors (negative controls, must end in FAILURE):")
+	for _, f := range flavors.All() {
+		if f.Broken {
+			fmt.Fprintf(w, "  %-16s %s\n", f.Name, f.Doc)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package torture
+
+// The model check behind -check: a Recorder backed by the linearize
+// package. Workers record into linearize clients (one per worker, one
+// shared by the callbacks); at each cut the history recorded since the
+// previous cut is drained into a linearize.Stream, which checks every
+// complete segment against the RCU model while the workers are parked.
+
+import (
+	"fmt"
+
+	"github.com/rcukit/rcukit/linearize"
+	"github.com/rcukit/rcukit/model"
+)
+
+// NewChecker returns a Recorder that checks the run's history against the
+// RCU model with linearize, segment by segment, at every stutter pause. An
+// Illegal segment is an error naming the rule broken, the operations
+// involved and, when opts.HTML asks for one, the visualization's path. A
+// check that cannot decide (Unknown: a timeout, a segment too large to
+// check) is an error at Close: it is never taken for a pass.
+//
+// Segments must stay small for porcupine (see linearize.Options): keep
+// stutter pauses frequent (a few hundred milliseconds) and record a
+// fraction of the read sections (Config.RecordReads).
+func NewChecker(opts linearize.Options) Recorder {
+	return &checker{rec: linearize.NewRecorder(), stream: linearize.NewStream(opts)}
+}
+
+type checker struct {
+	rec      *linearize.Recorder
+	stream   *linearize.Stream
+	reported bool // an Illegal verdict was returned once; the Stream stops there
+}
+
+// Summary describes what the check covered, for the report.
+func (c *checker) Summary() string { return c.stream.Result().String() }
+
+func (c *checker) Log(string) Log { return checkLog{c.rec.Client()} }
+
+func (c *checker) Cut() error { return c.verdict(c.stream.Feed(c.rec.Drain()), false) }
+
+func (c *checker) Close() error {
+	c.stream.Feed(c.rec.Drain())
+	return c.verdict(c.stream.Close(), true)
+}
+
+// verdict turns a check result into an error: Illegal once, Unknown only
+// at the end (a later segment may still be Illegal, which matters more).
+func (c *checker) verdict(r linearize.Result, final bool) error {
+	switch {
+	case r.Verdict == linearize.Illegal && !c.reported:
+		c.reported = true
+		msg := "the history is illegal"
+		if r.Rule != "" {
+			msg += fmt.Sprintf(": rule %s (%s)", r.Rule, r.Rule.Doc())
+		}
+		if r.Detail != "" {
+			msg += ": " + r.Detail
+		}
+		if r.Visualization != "" {
+			msg += "; visualization: " + r.Visualization
+		}
+		return fmt.Errorf("%s\n%s", msg, r.Report())
+	case r.Verdict == linearize.Unknown && final:
+		return fmt.Errorf("the history check was inconclusive (never taken for a pass): %s", r.Reason)
+	}
+	return nil
+}
+
+type checkLog struct{ c *linearize.Client }
+
+func (l checkLog) Begin() uint64 { return uint64(l.c.Start()) }
+
+func (l checkLog) End(begin uint64, op Op) { l.c.Finish(int64(begin), modelOp(op)) }
+
+// modelOp translates a recorded operation into the model's terms.
+func modelOp(op Op) model.Op {
+	switch op.Kind {
+	case OpPublish:
+		return model.Op{Kind: model.Publish, Version: op.Version}
+	case OpReadBegin:
+		return model.Op{Kind: model.ReadBegin, ID: op.ID, Version: op.Version, Damaged: !op.OK}
+	case OpReadEnd:
+		return model.Op{Kind: model.ReadEnd, ID: op.ID, Damaged: !op.OK}
+	case OpSyncBegin:
+		return model.Op{Kind: model.SyncBegin, ID: op.ID}
+	case OpSyncEnd:
+		return model.Op{Kind: model.SyncEnd, ID: op.ID}
+	case OpCall:
+		return model.Op{Kind: model.Call, ID: op.ID}
+	case OpInvoke:
+		return model.Op{Kind: model.Invoke, ID: op.ID}
+	case OpBarrierBegin:
+		return model.Op{Kind: model.BarrierBegin, ID: op.ID}
+	case OpBarrierEnd:
+		return model.Op{Kind: model.BarrierEnd, ID: op.ID}
+	case OpReclaim:
+		return model.Op{Kind: model.Reclaim, Version: op.Version}
+	case OpSnapshot:
+		return model.Op{Kind: model.Snapshot, ID: op.ID}
+	case OpPoll:
+		return model.Op{Kind: model.Poll, ID: op.ID, OK: op.OK}
+	}
+	panic(fmt.Sprintf("torture: no model operation for %v", op.Kind))
+}

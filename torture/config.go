@@ -1,0 +1,162 @@
+package torture
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config sets up one run. DefaultConfig gives the values of cmd/rcutorture's
+// flags; RegisterFlags binds a Config to a FlagSet under those same names,
+// and Args renders a Config back into flags, so that every run can print the
+// exact command that reproduces its configuration.
+type Config struct {
+	Duration         time.Duration // how long to run; 0 runs until the context is done
+	Readers          int           // reader goroutines
+	FakeWriters      int           // goroutines that only wait for grace periods
+	Nest             int           // maximum nesting depth of read sections (1: no nesting)
+	StatInterval     time.Duration // between stats lines; also the writer-stall threshold
+	Seed             uint64        // seeds every worker's random source; 0 picks one
+	Stutter          time.Duration // run this long, then pause everything briefly; 0: never pause
+	Shuffle          time.Duration // change GOMAXPROCS this often; 0: never
+	BarrierCallbacks int           // callbacks per barrier-tester round; 0: no barrier tester
+	FwdProgress      time.Duration // between forward-progress callback floods; 0: no floods
+	FwdBound         int           // pending flood callbacks beyond this are a FAILURE
+	ReadExit         int           // goroutines per read-exit burst (each reads once and exits); 0: none
+	Inject           float64       // probability that an injection-point hit delays the goroutine; 0: no injection
+	StallTimeout     time.Duration // how long a worker may be stuck in one operation
+	GOMAXPROCS       int           // set GOMAXPROCS for the run; 0 leaves it
+	Payload          bool          // readers also read a plain (non-atomic) payload, for the race detector
+	StopOnFailure    bool          // end the run at its first failure
+	RecordReads      int           // with a Recorder, record one read section in this many
+
+	// Out receives the run's report; nil means standard output.
+	Out io.Writer
+
+	// Recorder, when not nil, receives the run's history for a model
+	// checker: -check installs one.
+	Recorder Recorder
+}
+
+// DefaultConfig returns the defaults of cmd/rcutorture: a run of about 30 s
+// that exercises every worker.
+func DefaultConfig() Config {
+	return Config{
+		Duration:         30 * time.Second,
+		Readers:          2 * runtime.NumCPU(),
+		FakeWriters:      2,
+		Nest:             3,
+		StatInterval:     5 * time.Second,
+		Stutter:          5 * time.Second,
+		Shuffle:          3 * time.Second,
+		BarrierCallbacks: 64,
+		FwdProgress:      10 * time.Second,
+		FwdBound:         1 << 20,
+		ReadExit:         8,
+		Inject:           1.0 / 256,
+		StallTimeout:     10 * time.Second,
+		Payload:          true,
+		RecordReads:      64,
+	}
+}
+
+// RegisterFlags defines one flag per field of c (except Out and Recorder),
+// with c's current values as defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.DurationVar(&c.Duration, "duration", c.Duration, "how long to run (0: until interrupted)")
+	fs.IntVar(&c.Readers, "readers", c.Readers, "reader goroutines")
+	fs.IntVar(&c.FakeWriters, "fakewriters", c.FakeWriters, "goroutines that wait for grace periods in random ways")
+	fs.IntVar(&c.Nest, "nest", c.Nest, "maximum nesting depth of read sections")
+	fs.DurationVar(&c.StatInterval, "stat-interval", c.StatInterval, "between stats lines; a writer with no new version for this long is a FAILURE")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (0: pick one)")
+	fs.DurationVar(&c.Stutter, "stutter", c.Stutter, "run this long between pauses of every worker (0: never pause)")
+	fs.DurationVar(&c.Shuffle, "shuffle", c.Shuffle, "change GOMAXPROCS this often (0: never)")
+	fs.IntVar(&c.BarrierCallbacks, "barrier-cbs", c.BarrierCallbacks, "callbacks per barrier-tester round (0: no barrier tester)")
+	fs.DurationVar(&c.FwdProgress, "fwd-progress", c.FwdProgress, "between forward-progress callback floods (0: none)")
+	fs.IntVar(&c.FwdBound, "fwd-bound", c.FwdBound, "pending flood callbacks beyond this are a FAILURE")
+	fs.IntVar(&c.ReadExit, "read-exit", c.ReadExit, "goroutines per read-exit burst (0: none)")
+	fs.Float64Var(&c.Inject, "inject", c.Inject, "probability that an injection-point hit delays the goroutine (0: none)")
+	fs.DurationVar(&c.StallTimeout, "stall-timeout", c.StallTimeout, "how long a worker may be stuck in one operation")
+	fs.IntVar(&c.GOMAXPROCS, "gomaxprocs", c.GOMAXPROCS, "GOMAXPROCS for the run (0: leave it)")
+	fs.BoolVar(&c.Payload, "payload", c.Payload, "readers also read a plain payload, so that -race sees premature reuse")
+	fs.BoolVar(&c.StopOnFailure, "stop-on-failure", c.StopOnFailure, "end the run at its first failure")
+	fs.IntVar(&c.RecordReads, "record-reads", c.RecordReads, "with -check, record one read section in this many")
+}
+
+// Args renders c as cmd/rcutorture flags, every flag explicit, so that the
+// command does not depend on the defaults of the binary that runs it.
+func (c Config) Args() []string {
+	d := func(v time.Duration) string { return v.String() }
+	args := []string{
+		"-duration", d(c.Duration),
+		"-readers", strconv.Itoa(c.Readers),
+		"-fakewriters", strconv.Itoa(c.FakeWriters),
+		"-nest", strconv.Itoa(c.Nest),
+		"-stat-interval", d(c.StatInterval),
+		"-seed", strconv.FormatUint(c.Seed, 10),
+		"-stutter", d(c.Stutter),
+		"-shuffle", d(c.Shuffle),
+		"-barrier-cbs", strconv.Itoa(c.BarrierCallbacks),
+		"-fwd-progress", d(c.FwdProgress),
+		"-fwd-bound", strconv.Itoa(c.FwdBound),
+		"-read-exit", strconv.Itoa(c.ReadExit),
+		"-inject", strconv.FormatFloat(c.Inject, 'g', -1, 64),
+		"-stall-timeout", d(c.StallTimeout),
+		"-gomaxprocs", strconv.Itoa(c.GOMAXPROCS),
+		"-payload=" + strconv.FormatBool(c.Payload),
+		"-stop-on-failure=" + strconv.FormatBool(c.StopOnFailure),
+	}
+	if c.Recorder != nil {
+		args = append(args, "-check", "-record-reads", strconv.Itoa(c.RecordReads))
+	}
+	return args
+}
+
+// Command returns the shell command that reproduces a run of flavor f with
+// configuration c: the build flags this binary was built with (-race) and
+// the flavor's tags, then every flag.
+func (c Config) Command(f Flavor) string {
+	parts := []string{"go", "run"}
+	if raceEnabled {
+		parts = append(parts, "-race")
+	}
+	if f.Tags != "" {
+		parts = append(parts, "-tags", f.Tags)
+	}
+	parts = append(parts, "./cmd/rcutorture", "-flavor", f.Name)
+	parts = append(parts, c.Args()...)
+	return strings.Join(parts, " ")
+}
+
+// Validate reports why c cannot run, or nil. Run panics with the same
+// message.
+func (c Config) Validate() error {
+	bad := func(format string, args ...any) error { return fmt.Errorf("torture: "+format, args...) }
+	switch {
+	case c.Duration < 0:
+		return bad("Config.Duration %v is negative", c.Duration)
+	case c.Readers < 1:
+		return bad("Config.Readers is %d; at least one reader is needed", c.Readers)
+	case c.FakeWriters < 0, c.BarrierCallbacks < 0, c.ReadExit < 0, c.GOMAXPROCS < 0:
+		return bad("Config counts must not be negative")
+	case c.Nest < 1:
+		return bad("Config.Nest is %d; it must be at least 1", c.Nest)
+	case c.StatInterval <= 0:
+		return bad("Config.StatInterval must be positive")
+	case c.StallTimeout <= 0:
+		return bad("Config.StallTimeout must be positive")
+	case c.Stutter < 0, c.Shuffle < 0, c.FwdProgress < 0:
+		return bad("Config intervals must not be negative")
+	case c.FwdProgress > 0 && c.FwdBound < 1:
+		return bad("Config.FwdBound must be positive when floods are on")
+	case c.RecordReads < 1:
+		return bad("Config.RecordReads must be at least 1")
+	case !(c.Inject >= 0 && c.Inject <= 1):
+		return bad("Config.Inject %v is not a probability", c.Inject)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+// Package torture is a stress engine for RCU implementations in the manner
+// of Linux's rcutorture: one generic engine, any number of flavors, each
+// described by an ops table (Ops), and a verdict at the end of every run.
+//
+// The engine does not know any RCU. A Flavor's New function builds an
+// instance and returns its Ops: a token-style Reader factory and
+// Synchronize are required, everything else (registered readers, expedited
+// grace periods, Call and Barrier, polled cookies, a grace-period counter,
+// a pending-callback count, stall reports, a publish hook, injection
+// points) is optional; the engine skips what is missing and says so. The
+// flavors themselves, correct and deliberately broken, live in package
+// torture/flavors; cmd/rcutorture runs them.
+//
+// # How a run catches bugs
+//
+// The checks are built into the data. One writer publishes elements from a
+// pool; each carries an age (0 while current, 1 once replaced, +1 per grace
+// period completed after that) and is poisoned and reused at age PipeLen.
+// Readers, in nested sections with random delays, load the current element
+// and check it is initialized and not freed, and record its age at the end
+// of the section: age 2 or more means a grace period that began after the
+// element's removal ended while the reader still held it (Reader Pipe
+// histogram). Besides:
+//
+//   - a flavor with a grace-period counter (Ops.GPs) must count a grace
+//     period inside every Synchronize, between every Call and its callback,
+//     and before every Poll that reports completion; a section that sees
+//     the count advance by two or more is a near miss (Reader Batch
+//     histogram), reported but not a failure;
+//   - a cookie a reader takes inside its section must not poll complete
+//     before the section ends;
+//   - a barrier tester queues callbacks and calls Barrier, after which all
+//     of them must have run; fake writers check every Barrier against the
+//     engine's own callback counts;
+//   - forward-progress floods queue callbacks as fast as Call takes them:
+//     callbacks must keep being invoked, and the pending count must stay
+//     below Config.FwdBound;
+//   - a writer that publishes no new version for a whole stats interval is
+//     a FAILURE, with a dump of what it was doing; the engine also fails a
+//     run in which it did not do its job (a starved reader, no element
+//     ever freed);
+//   - readers also read a plain (non-atomic) payload that the writer
+//     rewrites only when it recycles an element, so that under -race a
+//     premature reuse is also a data race (Config.Payload).
+//
+// Around the core, stutter pauses every worker at a quiescent point, shuffle
+// changes GOMAXPROCS, and read-exit goroutines read once and exit.
+//
+// Narrow windows get help: a flavor may declare injection points (such as
+// "read-sampled", between sampling a grace-period index and counting the
+// reader), and the engine's injector then spins, yields, sleeps or holds
+// the goroutine there on a fraction of hits. A reader held up inside its
+// Lock keeps its section open for a few milliseconds with a polled cookie,
+// so that a grace period that misses it shows.
+//
+// Stress can miss bugs: a SUCCESS says only that these checks saw nothing
+// in this run. The broken flavors of torture/flavors show what the engine
+// does catch, and how fast.
+//
+// # Report
+//
+// Run prints a header (flavor, configuration, supported operations,
+// workers), a block of stats every Config.StatInterval, every failure as it
+// happens (lines marked "!!!"), the final stats, a health line, the seed
+// and the command that reproduces the configuration, and finally exactly
+// one of
+//
+//	End of test: SUCCESS
+//	End of test: FAILURE: <kinds>
+//
+// # History checking
+//
+// With Config.Recorder set, every worker records its operations (see
+// Recorder), and at each stutter pause, a quiescent point, the history
+// since the last pause is handed to the recorder to check. NewChecker
+// returns one backed by package linearize, which checks each segment
+// against the RCU model; an illegal segment is a FAILURE naming the rule
+// broken and the path of its visualization.
+package torture

@@ -1,0 +1,462 @@
+package torture
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Result is the outcome of a run.
+type Result struct {
+	Success bool
+	Reasons []string // one per kind of failure, with its count and first message
+	Seed    uint64
+	Command string // reproduces the run's configuration
+
+	Elapsed      time.Duration
+	FirstFailure time.Duration // when the first failure happened; 0 if none
+	Interrupted  bool          // the context ended the run
+
+	Reads      uint64 // read sections, nested ones included
+	Versions   uint64 // elements published
+	GPs        uint64 // grace periods by the flavor's counter (0 without one)
+	Callbacks  uint64 // engine callbacks invoked
+	NearMisses uint64 // reads whose section saw two or more grace periods end
+
+	Pipe        [PipeLen + 1]uint64 // Reader Pipe: reads by the age of their element at the end
+	Batch       [PipeLen + 1]uint64 // Reader Batch: reads by the grace periods that ended inside
+	Circulation [PipeLen + 1]uint64 // Free-Block Circulation: elements that reached each age
+}
+
+// ReadsPerSecond is the run's read throughput.
+func (r *Result) ReadsPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Reads) / r.Elapsed.Seconds()
+}
+
+type engine struct {
+	cfg    Config
+	flavor Flavor
+	ops    *Ops
+	inj    *injector // nil when the run does not inject
+	rec    Recorder  // nil unless checking
+	start  time.Time
+	out    output
+	gate   gate
+	fails  failures
+	c      counters
+	gps0   uint64 // the flavor's GP count at the start
+
+	cur     atomic.Pointer[element] // the current element
+	pool    pool
+	readers []readerStats // one per reader goroutine, and one shared by read-exit goroutines
+	w       writerState
+
+	chainMu sync.Mutex
+	parked  []*element // callback chains parked by a pause, resumed by the writer
+
+	cbLog      Log          // history of operations on the flavor's goroutines (a lockedLog)
+	readBudget atomic.Int64 // read sections that may still be recorded before the next cut
+	ids        atomic.Uint64
+
+	nworkers int
+	wg       sync.WaitGroup // workers
+	ctl      sync.WaitGroup // controllers: stats, stutter, shuffle
+	done     chan struct{}  // closed when the controllers must return
+}
+
+func (e *engine) elapsed() time.Duration { return time.Since(e.start) }
+
+func (e *engine) fail(k failKind, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if e.fails.add(k, e.elapsed(), msg) {
+		e.printf("!!! FAILURE %s: %s", k, msg)
+	}
+	e.fails.signal()
+}
+
+// gps reads the flavor's grace-period counter, or 0 without one.
+func (e *engine) gps() uint64 {
+	if e.ops.GPs == nil {
+		return 0
+	}
+	return e.ops.GPs()
+}
+
+func (e *engine) rng(stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(e.cfg.Seed, stream))
+}
+
+// Random streams: one per worker, derived from the seed.
+const (
+	streamReader = 1 << 32 * (iota + 1)
+	streamWriter
+	streamFake
+	streamBarrier
+	streamFwd
+	streamReadExit
+	streamStutter
+	streamShuffle
+)
+
+func (e *engine) log(name string) Log {
+	if e.rec == nil {
+		return nil
+	}
+	return e.rec.Log(name)
+}
+
+// Run tortures a fresh instance of flavor f as cfg says, printing a report
+// to cfg.Out, and returns the verdict. The run ends after cfg.Duration,
+// when ctx is done (a clean end, as on SIGINT: final stats and a verdict),
+// or, with cfg.StopOnFailure, at the first failure. The report's last line
+// is "End of test: SUCCESS" or "End of test: FAILURE: <reasons>", and a
+// report that fails prints the seed and the command that reproduces the
+// configuration.
+//
+// Run panics with a "torture: ..." message if cfg or the flavor's Ops are
+// unusable.
+func Run(ctx context.Context, f Flavor, cfg Config) *Result {
+	if f.Name == "" || f.New == nil {
+		panic("torture: a Flavor needs a Name and a New function")
+	}
+	if err := cfg.Validate(); err != nil {
+		panic(err.Error())
+	}
+	for cfg.Seed == 0 {
+		cfg.Seed = rand.Uint64() % 1e9
+	}
+	e := &engine{cfg: cfg, flavor: f, rec: cfg.Recorder, done: make(chan struct{})}
+	e.out.w = cfg.Out
+	if e.out.w == nil {
+		e.out.w = os.Stdout
+	}
+	e.gate.init()
+	e.fails.init()
+	e.start = time.Now()
+
+	env := Env{StallTimeout: cfg.StallTimeout, Stall: func(r string) { e.fail(failGPStall, "%s", r) }}
+	if cfg.Inject > 0 {
+		e.inj = newInjector(cfg.Inject)
+		env.Inject = e.inj.hit
+	}
+	e.ops = f.New(env)
+	e.ops.validate(f.Name)
+	if e.inj != nil {
+		if len(e.ops.Injection) == 0 {
+			e.inj = nil
+		} else {
+			e.inj.declare(e.ops.Injection)
+		}
+	}
+
+	if cfg.GOMAXPROCS > 0 || cfg.Shuffle > 0 {
+		procs.acquire()
+		defer procs.release()
+		if cfg.GOMAXPROCS > 0 {
+			runtime.GOMAXPROCS(cfg.GOMAXPROCS)
+		}
+	}
+	e.c.procs.Store(int64(runtime.GOMAXPROCS(0)))
+	e.gps0 = e.gps()
+	e.printHeader()
+	e.initElements()
+	if e.rec != nil {
+		e.cbLog = &lockedLog{log: e.rec.Log("callbacks")}
+		e.readBudget.Store(readsPerSegment)
+	}
+	e.startWorkers()
+
+	var deadline <-chan time.Time
+	if cfg.Duration > 0 {
+		t := time.NewTimer(cfg.Duration)
+		defer t.Stop()
+		deadline = t.C
+	}
+	var firstFail <-chan struct{}
+	if cfg.StopOnFailure {
+		firstFail = e.fails.first
+	}
+	res := &Result{Seed: cfg.Seed, Command: cfg.Command(f)}
+	select {
+	case <-deadline:
+	case <-ctx.Done():
+		res.Interrupted = true
+		e.printf("interrupted: ending the run")
+	case <-firstFail:
+		e.printf("stopping at the first failure")
+	}
+	e.finish(res)
+	return res
+}
+
+func (e *engine) printHeader() {
+	o := e.ops
+	e.header("flavor %s: %s", e.flavor.Name, e.flavor.Doc)
+	e.header("config: %s", strings.Join(e.cfg.Args(), " "))
+	yes := func(ok bool) string {
+		if ok {
+			return "yes"
+		}
+		return "no"
+	}
+	e.header("ops: token readers yes, registered readers %s, expedited %s, call %s, barrier %s, polled %s, gp counter %s, pending %s, stall reports %s, publish hook %s",
+		yes(o.Register != nil), yes(o.SynchronizeExpedited != nil), yes(o.Call != nil), yes(o.Barrier != nil),
+		yes(o.Poll != nil), yes(o.GPs != nil), yes(o.Pending != nil), yes(o.Stalls != nil), yes(o.Publish != nil))
+	switch {
+	case e.inj != nil:
+		e.header("injection: p=%g at %s", e.cfg.Inject, strings.Join(o.Injection, ", "))
+	case len(o.Injection) > 0:
+		e.header("injection: off (-inject 0); points: %s", strings.Join(o.Injection, ", "))
+	default:
+		e.header("injection: the flavor has no injection points")
+	}
+	var skipped []string
+	if o.GPs == nil {
+		skipped = append(skipped, "Reader Batch and GP-counter checks (no GP counter)")
+	}
+	if o.Poll == nil {
+		skipped = append(skipped, "polled waits and cookie checks (no Snapshot/Poll)")
+	}
+	if o.Call == nil {
+		skipped = append(skipped, "callback chains, call-and-wait and forward progress (no Call)")
+	}
+	if o.Barrier == nil {
+		skipped = append(skipped, "barrier tester (no Barrier)")
+	}
+	if o.Register == nil {
+		skipped = append(skipped, "registered readers (no Register)")
+	}
+	e.header("workers: %s", strings.Join(e.workerNames(), ", "))
+	if len(skipped) > 0 {
+		e.header("skipped: %s", strings.Join(skipped, "; "))
+	}
+}
+
+func (e *engine) workerNames() []string {
+	c := e.cfg
+	n := []string{fmt.Sprintf("%d readers (%d registered)", c.Readers, e.registeredReaders()), "1 writer"}
+	if c.FakeWriters > 0 {
+		n = append(n, fmt.Sprintf("%d fake writers", c.FakeWriters))
+	}
+	if e.barrierTester() {
+		n = append(n, fmt.Sprintf("barrier tester (%d cbs/round)", c.BarrierCallbacks))
+	}
+	if e.fwdProgress() {
+		n = append(n, fmt.Sprintf("fwd-progress (flood every %v)", c.FwdProgress))
+	}
+	if c.ReadExit > 0 {
+		n = append(n, fmt.Sprintf("read-exit (%d per burst)", c.ReadExit))
+	}
+	if c.Stutter > 0 {
+		n = append(n, fmt.Sprintf("stutter (every %v)", c.Stutter))
+	}
+	if c.Shuffle > 0 {
+		n = append(n, fmt.Sprintf("shuffle (every %v)", c.Shuffle))
+	}
+	return n
+}
+
+func (e *engine) registeredReaders() int {
+	if e.ops.Register == nil {
+		return 0
+	}
+	return e.cfg.Readers / 2
+}
+
+func (e *engine) barrierTester() bool { return e.cfg.BarrierCallbacks > 0 && e.ops.Barrier != nil }
+
+func (e *engine) fwdProgress() bool { return e.cfg.FwdProgress > 0 && e.ops.Call != nil }
+
+func (e *engine) startWorkers() {
+	c := e.cfg
+	e.readers = make([]readerStats, c.Readers+1)
+	reg := e.registeredReaders()
+	spawn := func(f func()) {
+		e.nworkers++
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			f()
+		}()
+	}
+	for i := range c.Readers {
+		registered := i < reg
+		spawn(func() { e.reader(i, registered) })
+	}
+	spawn(e.writer)
+	for i := range c.FakeWriters {
+		spawn(func() { e.fakeWriter(i) })
+	}
+	if e.barrierTester() {
+		spawn(e.barrierWorker)
+	}
+	if e.fwdProgress() {
+		spawn(e.fwdWorker)
+	}
+	if c.ReadExit > 0 {
+		spawn(e.readExitWorker)
+	}
+	control := func(f func()) {
+		e.ctl.Add(1)
+		go func() {
+			defer e.ctl.Done()
+			f()
+		}()
+	}
+	control(e.statsLoop)
+	if c.Stutter > 0 {
+		control(e.stutterLoop)
+	}
+	if c.Shuffle > 0 {
+		control(e.shuffleLoop)
+	}
+}
+
+// wait waits for wg up to d and reports whether it finished.
+func wait(wg *sync.WaitGroup, d time.Duration) bool {
+	ch := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(ch)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// waitFor polls cond until it holds or d has passed.
+func waitFor(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for sleep := 50 * time.Microsecond; !cond(); sleep = min(2*sleep, 10*time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(sleep)
+	}
+	return true
+}
+
+// pendingCallbacks is the number of engine callbacks queued but not run.
+func (e *engine) pendingCallbacks() uint64 { return e.c.cbIssued.Load() - e.c.cbInvoked.Load() }
+
+func (e *engine) finish(res *Result) {
+	close(e.done)
+	e.ctl.Wait()
+	e.gate.stop()
+	stopped := wait(&e.wg, e.cfg.StallTimeout)
+	if !stopped {
+		e.fail(failStuck, "workers did not stop within %v of the end of the run; %s", e.cfg.StallTimeout, e.writerDump())
+	}
+	if !waitFor(e.cfg.StallTimeout, func() bool { return e.pendingCallbacks() == 0 }) {
+		e.fail(failStuck, "%d engine callbacks still not invoked %v after the end of the run", e.pendingCallbacks(), e.cfg.StallTimeout)
+	}
+	s := e.snapshot() // before Close: the flavor's counters may not outlive it
+	if e.ops.Close != nil {
+		e.ops.Close()
+	}
+	if !stopped && !wait(&e.wg, e.cfg.StallTimeout) {
+		e.printf("!!! some workers are still stuck after Close; abandoning them")
+	}
+
+	res.Elapsed = s.at
+	e.printf("final stats:")
+	e.printStats(s, snapshot{})
+	e.checkHealth(s)
+	if e.rec != nil {
+		if err := e.rec.Close(); err != nil {
+			e.fail(failCheck, "%v", err)
+		}
+		if s, ok := e.rec.(interface{ Summary() string }); ok {
+			e.header("check: %s", s.Summary())
+		}
+	}
+
+	res.Reads, res.Versions, res.Pipe, res.Batch, res.Circulation = s.reads, s.versions, s.pipe, s.batch, s.circ
+	if e.ops.GPs != nil {
+		res.GPs = s.gps - e.gps0
+	}
+	res.Callbacks = e.c.cbInvoked.Load()
+	res.NearMisses = nonzeroFrom(s.batch[:], 2)
+	res.Reasons = e.fails.reasons()
+	res.Success = len(res.Reasons) == 0
+	if !res.Success {
+		e.fails.mu.Lock()
+		res.FirstFailure = e.fails.firstAt
+		e.fails.mu.Unlock()
+	}
+
+	e.header("seed %d", e.cfg.Seed)
+	e.header("reproduce: %s", res.Command)
+	if res.Success {
+		e.out.line("End of test: SUCCESS")
+		return
+	}
+	kinds := make([]string, 0, len(res.Reasons))
+	for _, r := range res.Reasons {
+		e.header("failure: %s", r)
+		kinds = append(kinds, r[:strings.Index(r, ":")])
+	}
+	e.header("first failure after %.2fs", res.FirstFailure.Seconds())
+	e.out.line("End of test: FAILURE: " + strings.Join(kinds, ", "))
+}
+
+// checkHealth fails runs in which the engine itself did not do its job:
+// a starved writer or reader makes a broken RCU look fine.
+func (e *engine) checkHealth(s snapshot) {
+	minReads := ^uint64(0)
+	for i := range e.cfg.Readers {
+		minReads = min(minReads, e.readers[i].reads.Load())
+	}
+	e.header("health: %d versions (%s), %d elements freed, reads per reader >= %d, %d near misses",
+		s.versions, rate(s.versions, s.at), s.circ[PipeLen], minReads, nonzeroFrom(s.batch[:], 2))
+	if e.fails.any.Load() || s.at < time.Second {
+		return // a short or already failed run proves nothing either way
+	}
+	if minReads == 0 {
+		e.fail(failHealth, "a reader never completed a read section: readers were starved")
+	}
+	if s.circ[PipeLen] == 0 {
+		e.fail(failHealth, "no element reached age %d and was freed: the writer was starved, so the freed-element checks never ran", PipeLen)
+	}
+}
+
+// procs shares GOMAXPROCS changes among concurrent runs: the first run to
+// change it saves the value, the last one restores it.
+var procs procShare
+
+type procShare struct {
+	mu    sync.Mutex
+	users int
+	saved int
+}
+
+func (p *procShare) acquire() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.users == 0 {
+		p.saved = runtime.GOMAXPROCS(0)
+	}
+	p.users++
+}
+
+func (p *procShare) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.users--; p.users == 0 {
+		runtime.GOMAXPROCS(p.saved)
+	}
+}

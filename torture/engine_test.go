@@ -1,0 +1,434 @@
+package torture_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rcukit/rcukit/torture"
+)
+
+// quick returns a short configuration for engine tests.
+func quick(d time.Duration) torture.Config {
+	c := torture.DefaultConfig()
+	c.Duration = d
+	c.Readers = 2
+	c.FakeWriters = 1
+	c.StatInterval = 5 * time.Second
+	c.Stutter = 0
+	c.Shuffle = 0
+	c.FwdProgress = 0
+	c.ReadExit = 2
+	c.Seed = 42
+	c.StallTimeout = 5 * time.Second
+	return c
+}
+
+// run runs f and returns the result and the report.
+func run(t *testing.T, ctx context.Context, f torture.Flavor, c torture.Config) (*torture.Result, string) {
+	t.Helper()
+	var out syncBuffer
+	c.Out = &out
+	res := torture.Run(ctx, f, c)
+	report := out.String()
+	if testing.Verbose() {
+		t.Logf("report:\n%s", report)
+	}
+	return res, report
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func lastLine(report string) string {
+	lines := strings.Split(strings.TrimRight(report, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func mustFail(t *testing.T, res *torture.Result, report string, kinds ...string) {
+	t.Helper()
+	if res.Success {
+		t.Fatalf("run ended in SUCCESS; want FAILURE with %v", kinds)
+	}
+	last := lastLine(report)
+	if !strings.HasPrefix(last, "End of test: FAILURE: ") {
+		t.Fatalf("last line %q is not a FAILURE verdict", last)
+	}
+	for _, k := range kinds {
+		if !strings.Contains(last, k) {
+			t.Errorf("verdict %q does not name %q", last, k)
+		}
+	}
+	if !strings.Contains(report, fmt.Sprintf("rcutorture: seed %d\n", res.Seed)) {
+		t.Errorf("a FAILURE report must print the seed %d", res.Seed)
+	}
+	if !strings.Contains(report, "rcutorture: reproduce: "+res.Command+"\n") || !strings.Contains(res.Command, fmt.Sprintf("-seed %d", res.Seed)) {
+		t.Errorf("a FAILURE report must print the command that reproduces it (%q)", res.Command)
+	}
+}
+
+func TestCorrectToySucceeds(t *testing.T) {
+	c := quick(1500 * time.Millisecond)
+	c.Stutter = 300 * time.Millisecond
+	c.BarrierCallbacks = 8
+	res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
+	if !res.Success || lastLine(report) != "End of test: SUCCESS" {
+		t.Fatalf("a correct RCU failed: %v\n%s", res.Reasons, report)
+	}
+	if res.Reads == 0 || res.Versions < torture.PipeLen || res.GPs == 0 || res.Callbacks == 0 {
+		t.Errorf("the run did too little: %+v", res)
+	}
+	if res.Pipe[0] == 0 || res.Circulation[torture.PipeLen] == 0 {
+		t.Errorf("histograms not filled: pipe %v, circulation %v", res.Pipe, res.Circulation)
+	}
+	for _, want := range []string{"rcutorture: flavor toy:", "Reader Pipe:", "Reader Batch:", "Free-Block Circulation:", "registered readers (no Register)"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// TestPipeFlagsAgeTwo: with a Synchronize that does not wait and no
+// grace-period counter to cross-check, only the elements' ages can tell;
+// the Reader Pipe histogram must show ages >= 2, marked with "!!!".
+func TestPipeFlagsAgeTwo(t *testing.T) {
+	f := toyFlavor("toy-nowait", func(o *torture.Ops, _ *toy) {
+		o.Synchronize = func() {}
+		o.GPs, o.Call, o.Barrier, o.Snapshot, o.Poll = nil, nil, nil, nil, nil
+	})
+	c := quick(time.Second)
+	c.Payload = false // the race detector would report the premature reuse first
+	res, report := run(t, context.Background(), f, c)
+	mustFail(t, res, report, "pipe")
+	// The final Reader Pipe line carries the error mark.
+	if !strings.Contains(report, "] !!! Reader Pipe: ") {
+		t.Errorf("the Reader Pipe line is not marked with !!!")
+	}
+	var old uint64
+	for _, n := range res.Pipe[2:] {
+		old += n
+	}
+	if old == 0 {
+		t.Errorf("no read recorded at age >= 2: %v", res.Pipe)
+	}
+}
+
+func TestWriterStallIsAFailure(t *testing.T) {
+	f := toyFlavor("toy-hang", func(o *torture.Ops, t *toy) {
+		o.Synchronize = func() { <-t.stop } // never returns before Close
+		o.Call, o.Barrier, o.Snapshot, o.Poll, o.GPs = nil, nil, nil, nil, nil
+	})
+	c := quick(1200 * time.Millisecond)
+	c.FakeWriters = 0
+	c.StatInterval = 300 * time.Millisecond
+	c.StallTimeout = 300 * time.Millisecond
+	res, report := run(t, context.Background(), f, c)
+	mustFail(t, res, report, "writer-stall", "stuck")
+	for _, want := range []string{"writer: in Synchronize for", "writer stack:"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the stall report lacks %q", want)
+		}
+	}
+}
+
+func TestContextCancelEndsWithVerdict(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(400*time.Millisecond, cancel)
+	c := quick(0) // until the context ends
+	start := time.Now()
+	res, report := run(t, ctx, toyFlavor("toy", nil), c)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the run took %v after its context was cancelled", d)
+	}
+	if !res.Interrupted || !res.Success || lastLine(report) != "End of test: SUCCESS" {
+		t.Fatalf("interrupted=%v success=%v last=%q", res.Interrupted, res.Success, lastLine(report))
+	}
+	if !strings.Contains(report, "final stats:") {
+		t.Errorf("no final stats after the interrupt")
+	}
+}
+
+func TestBarrierTesterCatchesEarlyBarrier(t *testing.T) {
+	f := toyFlavor("toy-barrier", func(o *torture.Ops, _ *toy) { o.Barrier = func() {} })
+	c := quick(20 * time.Second)
+	c.StopOnFailure = true
+	res, report := run(t, context.Background(), f, c)
+	mustFail(t, res, report, "barrier")
+	if res.Elapsed > 10*time.Second || !strings.Contains(report, "stopping at the first failure") {
+		t.Errorf("StopOnFailure did not end the run at its first failure (it ran %v)", res.Elapsed)
+	}
+}
+
+func TestGPCounterContract(t *testing.T) {
+	f := toyFlavor("toy-counter", func(o *torture.Ops, _ *toy) {
+		o.GPs = func() uint64 { return 7 } // a counter that never advances
+	})
+	res, report := run(t, context.Background(), f, quick(time.Second))
+	mustFail(t, res, report, "sync-gp", "callback-gp")
+}
+
+// TestPollInReader: a Poll that ignores readers completes a cookie taken
+// inside a section.
+func TestPollInReader(t *testing.T) {
+	f := toyFlavor("toy-poll", func(o *torture.Ops, _ *toy) {
+		o.Poll = func(uint64) bool { return true }
+	})
+	res, report := run(t, context.Background(), f, quick(time.Second))
+	mustFail(t, res, report, "poll-in-reader")
+}
+
+// TestFloodBound: a flavor whose callbacks pile up without bound fails the
+// forward-progress check.
+func TestFloodBound(t *testing.T) {
+	f := toyFlavor("toy-unbounded", func(o *torture.Ops, t *toy) {
+		var mu sync.Mutex
+		var queue []func()
+		o.Call = func(f func()) { // callbacks wait for the next Barrier or Close
+			mu.Lock()
+			queue = append(queue, f)
+			mu.Unlock()
+		}
+		drain := func() {
+			t.synchronize()
+			mu.Lock()
+			q := queue
+			queue = nil
+			mu.Unlock()
+			for _, f := range q {
+				f()
+			}
+		}
+		o.Barrier = drain
+		o.Close = drain
+	})
+	c := quick(10 * time.Second)
+	c.FakeWriters = 0
+	c.BarrierCallbacks = 0
+	c.FwdProgress = 200 * time.Millisecond
+	c.FwdBound = 1000
+	c.StallTimeout = time.Second
+	c.StopOnFailure = true
+	res, report := run(t, context.Background(), f, c)
+	mustFail(t, res, report, "fwd-progress")
+}
+
+func TestConfigArgsRoundTrip(t *testing.T) {
+	c := torture.DefaultConfig()
+	c.Duration = 90 * time.Second
+	c.Seed = 12345
+	c.Inject = 0.125
+	c.Payload = false
+	c.StopOnFailure = true
+	c.GOMAXPROCS = 3
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	got := torture.DefaultConfig()
+	got.RegisterFlags(fs)
+	if err := fs.Parse(c.Args()); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, c) {
+		t.Fatalf("Args did not round-trip:\n got %+v\nwant %+v", got, c)
+	}
+	cmd := c.Command(torture.Flavor{Name: "x", Tags: "rcuinject"})
+	if !strings.HasPrefix(cmd, "go run ") || !strings.Contains(cmd, " -tags rcuinject ./cmd/rcutorture -flavor x ") {
+		t.Errorf("Command = %q", cmd)
+	}
+}
+
+func TestMisusePanics(t *testing.T) {
+	ok := toyFlavor("toy", nil)
+	for name, f := range map[string]func(){
+		"no readers": func() {
+			c := quick(time.Second)
+			c.Readers = 0
+			torture.Run(context.Background(), ok, c)
+		},
+		"no Synchronize": func() {
+			torture.Run(context.Background(), toyFlavor("toy", func(o *torture.Ops, _ *toy) { o.Synchronize = nil }), quick(time.Second))
+		},
+		"Barrier without Call": func() {
+			torture.Run(context.Background(), toyFlavor("toy", func(o *torture.Ops, _ *toy) { o.Call = nil }), quick(time.Second))
+		},
+		"Poll without Snapshot": func() {
+			torture.Run(context.Background(), toyFlavor("toy", func(o *torture.Ops, _ *toy) { o.Snapshot = nil }), quick(time.Second))
+		},
+		"unnamed flavor":  func() { torture.Run(context.Background(), torture.Flavor{}, quick(time.Second)) },
+		"TokenReader nil": func() { torture.TokenReader[int](nil, nil) },
+		"unbalanced Unlock": func() {
+			r := torture.TokenReader(func() int { return 1 }, func(int) {})
+			r.Unlock()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				v := recover()
+				if s, _ := v.(string); !strings.HasPrefix(s, "torture: ") {
+					t.Fatalf("panic %v; want a \"torture: \" message", v)
+				}
+			}()
+			f()
+		})
+	}
+}
+
+func TestTokenReaderNestsLIFOWithoutAllocating(t *testing.T) {
+	var next int
+	var order []int
+	r := torture.TokenReader(func() int { next++; return next }, func(v int) { order = append(order, v) })
+	nest(r, 3)
+	if !reflect.DeepEqual(order, []int{3, 2, 1}) {
+		t.Fatalf("tokens ended in order %v; want 3 2 1", order)
+	}
+	type token struct{ a, b, c uintptr } // the size of rcu.Token
+	tr := torture.TokenReader(func() token { return token{1, 2, 3} }, func(token) {})
+	if n := testing.AllocsPerRun(100, func() { nest(tr, 3) }); n != 0 {
+		t.Errorf("nested sections allocate %v times", n)
+	}
+}
+
+// nest runs depth nested sections on r.
+func nest(r torture.Reader, depth int) {
+	r.Lock()
+	if depth > 1 {
+		nest(r, depth-1)
+	}
+	r.Unlock()
+}
+
+func TestInjector(t *testing.T) {
+	var hits atomic.Int64
+	var inject func(string)
+	f := toyFlavor("toy-inject", func(o *torture.Ops, _ *toy) {})
+	f.New = func(env torture.Env) *torture.Ops {
+		o, tt := toyOps()
+		inject = env.Inject
+		o.Injection = []string{"sync"}
+		o.Synchronize = func() {
+			hits.Add(1)
+			env.Inject("sync")
+			tt.synchronize()
+		}
+		return o
+	}
+	c := quick(time.Second)
+	c.Inject = 1 // act at every hit
+	res, report := run(t, context.Background(), f, c)
+	if !res.Success {
+		t.Fatalf("injection broke a correct RCU: %v", res.Reasons)
+	}
+	if hits.Load() == 0 || !strings.Contains(report, "injections: sync ") {
+		t.Errorf("no injection reported (%d hits)", hits.Load())
+	}
+	defer func() {
+		if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "did not declare") {
+			t.Errorf("an undeclared point: panic %v", v)
+		}
+	}()
+	inject("undeclared")
+}
+
+// recorder is a Recorder that checks what the seam promises: no recorded
+// operation spans a Cut, and each ends after it begins.
+type recorder struct {
+	clock atomic.Uint64
+	cutAt atomic.Uint64 // the clock at the last Cut
+	mu    sync.Mutex
+	kinds map[torture.OpKind]int
+	cuts  int
+	bad   []string
+	fail  error // returned by Cut
+}
+
+type recLog struct{ r *recorder }
+
+func (r *recorder) Log(string) torture.Log { return recLog{r} }
+
+func (l recLog) Begin() uint64 { return l.r.clock.Add(1) }
+
+func (l recLog) End(begin uint64, op torture.Op) {
+	now := l.r.clock.Add(1)
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	switch {
+	case begin >= now:
+		l.r.bad = append(l.r.bad, fmt.Sprintf("%v ends at %d before it begins at %d", op.Kind, now, begin))
+	case begin < l.r.cutAt.Load():
+		l.r.bad = append(l.r.bad, fmt.Sprintf("%v began at %d, before the Cut at %d, and ended after it", op.Kind, begin, l.r.cutAt.Load()))
+	}
+	l.r.kinds[op.Kind]++
+}
+
+func (r *recorder) Cut() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cuts++
+	r.cutAt.Store(r.clock.Add(1))
+	return r.fail
+}
+
+func (r *recorder) Close() error { return nil }
+
+func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
+	rec := &recorder{kinds: map[torture.OpKind]int{}}
+	c := quick(1500 * time.Millisecond)
+	c.Stutter = 200 * time.Millisecond
+	c.BarrierCallbacks = 4
+	c.FakeWriters = 2
+	c.Recorder = rec
+	res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
+	if !res.Success {
+		t.Fatalf("recording broke the run: %v", res.Reasons)
+	}
+	if !strings.Contains(res.Command, " -check") {
+		t.Errorf("a recorded run's command lacks -check: %q", res.Command)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.cuts == 0 {
+		t.Fatalf("no Cut in a run with stutter:\n%s", report)
+	}
+	for _, b := range rec.bad {
+		t.Error(b)
+	}
+	for _, k := range []torture.OpKind{torture.OpPublish, torture.OpReadBegin, torture.OpReadEnd, torture.OpSyncBegin,
+		torture.OpSyncEnd, torture.OpCall, torture.OpInvoke, torture.OpBarrierBegin, torture.OpBarrierEnd,
+		torture.OpReclaim, torture.OpSnapshot, torture.OpPoll} {
+		if rec.kinds[k] == 0 {
+			t.Errorf("no %v recorded", k)
+		}
+	}
+}
+
+func TestRecorderIllegalSegmentIsAFailure(t *testing.T) {
+	rec := &recorder{kinds: map[torture.OpKind]int{}, fail: fmt.Errorf("segment 1 is illegal: rule grace-period; see /tmp/x.html")}
+	c := quick(2 * time.Second)
+	c.Stutter = 200 * time.Millisecond
+	c.Recorder = rec
+	c.StopOnFailure = true
+	res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
+	mustFail(t, res, report, "check")
+	if !strings.Contains(report, "rule grace-period; see /tmp/x.html") {
+		t.Errorf("the checker's message is not in the report")
+	}
+}

@@ -1,0 +1,104 @@
+// Package flavors holds the RCU implementations that cmd/rcutorture can
+// torture: the reference rcu.Domain, two simple correct RCUs to compare it
+// with, and broken flavors, each a realistic bug that the engine must catch.
+//
+// Correct flavors:
+//
+//   - rcu: the reference rcu.Domain. Built with -tags rcuinject, its
+//     injection points are passed to the engine.
+//   - trivial: an obviously correct RCU on a sync.RWMutex (token readers)
+//     and one mutex per registered reader; grace periods take the write
+//     lock and every reader's mutex in turn.
+//   - classic: a small classic two-index counter SRCU (per-shard lock and
+//     unlock counters; a grace period waits for stragglers on the inactive
+//     index, flips, and waits on the old index), with injection points
+//     always compiled in.
+//
+// Broken flavors (each must end in FAILURE):
+//
+//   - busted-sync: Synchronize returns at once.
+//   - busted-call: Call runs the callback at once.
+//   - busted-flip: classic without the wait for stragglers: a grace period
+//     misses a reader that sampled the index just before the previous flip.
+//   - busted-nest: ending an inner section ends the outer one too.
+//   - busted-barrier: Barrier does not wait.
+//   - busted-publish: an element is published before it is initialized.
+//   - busted-poll: Poll reports completion one grace period early.
+//   - busted-flip-ref (only with -tags rcuinject): the reference with its
+//     FaultSkipStragglers fault, the same bug as busted-flip.
+package flavors
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/rcukit/rcukit/torture"
+)
+
+var all = append([]torture.Flavor{
+	{Name: "rcu", Doc: "the reference rcu.Domain" + refInjectDoc, Tags: injectTags, New: newRef},
+	{Name: "trivial", Doc: "an obviously correct RCU: sync.RWMutex readers, a mutex per registered reader", New: newTrivial},
+	{Name: "classic", Doc: "a classic two-index counter SRCU with injection points", New: newClassic},
+
+	{Name: "busted-sync", Broken: true, Doc: "Synchronize returns at once", New: newBustedSync},
+	{Name: "busted-call", Broken: true, Doc: "Call runs the callback at once", New: newBustedCall},
+	{Name: "busted-flip", Broken: true, Doc: "classic without the wait for stragglers: misses a reader that sampled the index just before a flip", New: newBustedFlip},
+	{Name: "busted-nest", Broken: true, Doc: "ending an inner read section ends the outer one too", New: newBustedNest},
+	{Name: "busted-barrier", Broken: true, Doc: "Barrier returns without waiting for callbacks", New: newBustedBarrier},
+	{Name: "busted-publish", Broken: true, Doc: "an element is published before it is initialized", New: newBustedPublish},
+	{Name: "busted-poll", Broken: true, Doc: "Poll reports completion one grace period early", New: newBustedPoll},
+}, injectFlavors...)
+
+// All returns every flavor: the correct ones first, then the broken ones.
+func All() []torture.Flavor { return slices.Clone(all) }
+
+// Lookup returns the flavor called name.
+func Lookup(name string) (torture.Flavor, bool) {
+	for _, f := range all {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return torture.Flavor{}, false
+}
+
+// Names returns the flavors' names, in the order of All.
+func Names() []string {
+	names := make([]string, len(all))
+	for i, f := range all {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// Nearest returns the flavor name closest to name by edit distance, for
+// "did you mean" hints, or "" if none is close.
+func Nearest(name string) string {
+	best, bestD := "", 3 // suggest only within two edits
+	for _, f := range all {
+		if d := editDistance(strings.ToLower(name), f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,120 @@
+package torture
+
+import "sync"
+
+// The history seam: what a model checker sees of a run.
+//
+// When Config.Recorder is set, every worker records each operation it
+// performs as one Op with the logical times at which it was called and at
+// which it returned, in a Log of its own: every publication, reclaim,
+// Synchronize, Call and invocation, Barrier, Snapshot and Poll that
+// reports completion, and one read section in Config.RecordReads, at most
+// readsPerSegment of them between two cuts (the others run and are checked
+// as usual, unrecorded), so that segments stay small enough for porcupine
+// whatever the read throughput. Callback floods are not recorded. Operations that run on a
+// flavor's goroutines (callback invocations and the reclaims they do) go to
+// one shared Log under the engine's lock. At each stutter pause the engine
+// reaches a quiescent point (every worker parked, every callback it queued
+// invoked, so no recorded operation is in flight) and calls Cut: the history
+// since the previous cut is complete and can be checked on its own, from the
+// state at the cut. Close checks the last segment at the end of the run.
+
+// readsPerSegment bounds the read sections recorded between two cuts.
+const readsPerSegment = 2500
+
+// OpKind names a recorded operation.
+type OpKind uint8
+
+// The recorded operations. A read section is two operations: ReadBegin
+// (lock and the load of the current element) and ReadEnd (the last checks
+// and unlock), so that a sequential model can tell which readers were open
+// when a grace period began.
+const (
+	OpPublish      OpKind = iota + 1 // Version becomes current (init and store)
+	OpReadBegin                      // Reader opened a section and saw Version
+	OpReadEnd                        // Reader closed its section on Version; OK: it saw the element intact throughout
+	OpSyncBegin                      // Synchronize (or its expedited form) was called
+	OpSyncEnd                        // that Synchronize returned
+	OpCall                           // callback ID was queued
+	OpInvoke                         // callback ID began to run
+	OpBarrierBegin                   // Barrier was called
+	OpBarrierEnd                     // that Barrier returned
+	OpReclaim                        // Version's element was poisoned for reuse
+	OpSnapshot                       // Snapshot returned Cookie
+	OpPoll                           // Poll(Cookie) returned OK
+)
+
+var opNames = [...]string{
+	OpPublish: "Publish", OpReadBegin: "ReadBegin", OpReadEnd: "ReadEnd",
+	OpSyncBegin: "SyncBegin", OpSyncEnd: "SyncEnd", OpCall: "Call", OpInvoke: "Invoke",
+	OpBarrierBegin: "BarrierBegin", OpBarrierEnd: "BarrierEnd", OpReclaim: "Reclaim",
+	OpSnapshot: "Snapshot", OpPoll: "Poll",
+}
+
+func (k OpKind) String() string {
+	if int(k) < len(opNames) && opNames[k] != "" {
+		return opNames[k]
+	}
+	return "OpKind(?)"
+}
+
+// Op is one recorded operation. Fields that do not apply to its Kind are
+// zero.
+type Op struct {
+	Kind OpKind
+	// ID pairs the two halves of a read section, a Synchronize and a
+	// Barrier; names a callback (Call, Invoke) and a cookie (Snapshot,
+	// Poll). IDs are unique across the run.
+	ID      uint64
+	Version uint64 // Publish, ReadBegin, Reclaim: the element's version
+	Cookie  uint64 // Snapshot, Poll: the flavor's cookie value
+	// OK is, for ReadBegin, that the element was initialized and not
+	// freed when loaded; for ReadEnd, that it stayed intact through the
+	// section; for Poll, the result.
+	OK bool
+}
+
+// A Recorder collects a run's history. -check installs one backed by the
+// linearize package; tests may install their own.
+type Recorder interface {
+	// Log returns the log for one worker; the engine uses each Log from
+	// one goroutine at a time.
+	Log(worker string) Log
+	// Cut is called at a quiescent point: no recorded operation is in
+	// flight. It checks the history since the previous cut; an error
+	// (an illegal segment, naming the rule broken and where its report
+	// is) is a FAILURE of the run.
+	Cut() error
+	// Close checks the last segment, after the run's last operation.
+	// A Recorder that also has a Summary() string method has it printed
+	// in the report after Close.
+	Close() error
+}
+
+// A Log records the operations of one worker.
+type Log interface {
+	// Begin returns the logical time at which an operation is called.
+	// An operation that is begun but never ended is not recorded.
+	Begin() uint64
+	// End records op, called at begin, as returning now.
+	End(begin uint64, op Op)
+}
+
+// lockedLog makes a Log safe for concurrent use, for the operations that
+// run on a flavor's goroutines.
+type lockedLog struct {
+	mu  sync.Mutex
+	log Log
+}
+
+func (l *lockedLog) Begin() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.log.Begin()
+}
+
+func (l *lockedLog) End(begin uint64, op Op) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.log.End(begin, op)
+}
