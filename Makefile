@@ -1,10 +1,10 @@
 # Thin wrapper: every target runs a script in ci/.
-.PHONY: test lint bench examples torture soak
+.PHONY: test lint bench examples torture soak fuzz
 
 test:     ## vet, import direction, race tests (both builds)
 	ci/test.sh
 
-lint:     ## gofmt, vet, staticcheck
+lint:     ## gofmt, vet, staticcheck, actionlint
 	ci/lint.sh
 
 bench:    ## benchmarks into bench/<date>.txt, then benchstat
@@ -18,3 +18,6 @@ torture:  ## every scenario on every correct flavor (DURATION each, default 10s)
 
 soak:     ## the torture scenarios under -race (DURATION each, default 60s: about 30 minutes)
 	ci/soak.sh
+
+fuzz:     ## every fuzz target, one go test -fuzz each, FUZZTIME each (default 10s)
+	ci/fuzz.sh

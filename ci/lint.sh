@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make lint: gofmt, go vet and staticcheck over both builds.
+# make lint: gofmt, go vet and staticcheck over both builds, and
+# actionlint over the CI workflow.
 source "$(dirname "$0")/lib.sh"
 
 step "gofmt"
@@ -13,4 +14,6 @@ go vet -tags "$INJECT_TAGS" ./...
 step "staticcheck"
 go run "$STATICCHECK" ./...
 go run "$STATICCHECK" -tags "$INJECT_TAGS" ./...
+step "actionlint"
+go run "$ACTIONLINT" .github/workflows/*.yml
 echo; echo "make lint: PASS"

@@ -1,6 +1,7 @@
 package torture
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -125,29 +126,36 @@ type Ops struct {
 	Close func()
 }
 
-// validate panics with a "torture: " message when ops is unusable.
-func (o *Ops) validate(flavor string) {
-	bad := func(format string, args ...any) {
-		panic(fmt.Sprintf("torture: flavor %q: ", flavor) + fmt.Sprintf(format, args...))
-	}
+// Validate reports what makes o unusable by the engine: a missing required
+// entry, an optional entry without its partner, or a bad injection point
+// name. It returns nil for a usable table.
+func (o *Ops) Validate() error {
 	switch {
 	case o == nil:
-		bad("New returned nil Ops")
+		return errors.New("its New returned nil Ops")
 	case o.Reader == nil:
-		bad("Ops.Reader is required")
+		return errors.New("Ops.Reader is required")
 	case o.Synchronize == nil:
-		bad("Ops.Synchronize is required")
+		return errors.New("Ops.Synchronize is required")
 	case o.Barrier != nil && o.Call == nil:
-		bad("Ops.Barrier needs Ops.Call")
+		return errors.New("Ops.Barrier needs Ops.Call")
 	case (o.Snapshot == nil) != (o.Poll == nil):
-		bad("Ops.Snapshot and Ops.Poll come together")
+		return errors.New("Ops.Snapshot and Ops.Poll come together")
 	}
 	seen := map[string]bool{}
 	for _, p := range o.Injection {
 		if p == "" || seen[p] {
-			bad("injection point %q is empty or repeated", p)
+			return fmt.Errorf("injection point %q is empty or repeated", p)
 		}
 		seen[p] = true
+	}
+	return nil
+}
+
+// validate panics with a "torture: " message when ops is unusable.
+func (o *Ops) validate(flavor string) {
+	if err := o.Validate(); err != nil {
+		panic(fmt.Sprintf("torture: flavor %q: %v", flavor, err))
 	}
 }
 

@@ -1,0 +1,201 @@
+package conformance
+
+// The Torture, History and Corpus parts: the torture engine, the model
+// checker and the schedule fuzzer's corpus, reused as they are.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rcukit/rcukit/fuzz"
+	"github.com/rcukit/rcukit/linearize"
+	"github.com/rcukit/rcukit/model"
+	"github.com/rcukit/rcukit/torture"
+)
+
+// configs returns the configurations of the two torture runs.
+func (s *suite) configs() (tort, hist torture.Config) {
+	tort = torture.DefaultConfig()
+	tort.Duration = s.opts.torture
+	tort.Stutter = max((tort.Duration / 3).Round(100*time.Millisecond), 200*time.Millisecond)
+	tort.Shuffle = 0 // GOMAXPROCS is process-wide: leave the caller's alone
+	tort.BarrierCallbacks = 16
+	tort.FwdProgress = max(tort.Duration/2, 500*time.Millisecond)
+	tort.ReadExit = 4
+	tort.StopOnFailure = true
+
+	hist = tort
+	hist.Duration = s.opts.history
+	hist.Stutter = 200 * time.Millisecond // a cut, and a check, at every pause: segments stay small
+	hist.FwdProgress = 0                  // floods are not recorded
+
+	for _, edit := range s.opts.edits {
+		edit(&tort)
+		edit(&hist)
+	}
+	for _, c := range []torture.Config{tort, hist} {
+		if err := c.Validate(); err != nil {
+			panic("conformance: TortureConfig: " + err.Error())
+		}
+	}
+	return tort, hist
+}
+
+// kindGuarantee names the guarantee behind each kind of torture failure.
+var kindGuarantee = map[string]string{
+	"pipe":            "grace period",
+	"freed":           "grace period",
+	"reused":          "grace period",
+	"sync-gp":         "grace period",
+	"uninitialized":   "publication",
+	"callback-gp":     "callbacks",
+	"poll-gp":         "polling",
+	"poll-in-reader":  "polling",
+	"poll-after-sync": "polling",
+	"barrier":         "barrier",
+	"writer-stall":    "progress",
+	"fwd-progress":    "progress",
+	"gp-stall":        "progress",
+	"quiesce":         "progress",
+	"stuck":           "progress",
+	"health":          "harness",
+	"check":           "model",
+}
+
+// describe turns a torture failure reason ("pipe x3: a reader saw ...")
+// into one naming its guarantee.
+func describe(reason string) string {
+	kind, _, _ := strings.Cut(reason, " ")
+	if g, ok := kindGuarantee[kind]; ok {
+		return g + ": " + reason
+	}
+	return reason
+}
+
+func (s *suite) runTorture(func() string) Result {
+	cfg := s.torture
+	var out lockedBuffer
+	cfg.Out = &out
+	res := torture.Run(context.Background(), s.flavor, cfg)
+	return tortureResult("torture", res, out.String())
+}
+
+func tortureResult(part string, res *torture.Result, report string) Result {
+	if res.Success {
+		return Result{Status: Passed, Log: fmt.Sprintf("SUCCESS: %d reads, %d versions, %d grace periods, %d callbacks, %d near misses in %v; seed %d",
+			res.Reads, res.Versions, res.GPs, res.Callbacks, res.NearMisses, res.Elapsed.Round(time.Millisecond), res.Seed)}
+	}
+	rs := make([]string, len(res.Reasons))
+	for i, r := range res.Reasons {
+		rs[i] = describe(r)
+	}
+	return Result{
+		Status: Failed,
+		Message: fmt.Sprintf("%s: the run ended in FAILURE after %.2fs: %s\nseed %d; as cmd/rcutorture flags (for the flavors of torture/flavors): %s",
+			part, res.FirstFailure.Seconds(), strings.Join(rs, "; "), res.Seed, res.Command),
+		Log: report,
+	}
+}
+
+func (s *suite) runHistory(html func() string) Result {
+	cfg := s.history
+	var out lockedBuffer
+	cfg.Out = &out
+	rec := &historyRecorder{Recorder: torture.NewChecker(linearize.Options{HTML: html(), Timeout: 2 * time.Minute})}
+	cfg.Recorder = rec
+	res := torture.Run(context.Background(), s.flavor, cfg)
+	r := tortureResult("history", res, out.String())
+	switch {
+	case r.Status == Passed && rec.inconclusive != "":
+		r.Status, r.Message = Inconclusive, "the model check could not decide: "+rec.inconclusive
+	case r.Status == Passed:
+		r.Log += "; model check " + rec.Summary()
+	}
+	return r
+}
+
+// historyRecorder is torture's model checker, except that a check that
+// cannot decide (linearize's Unknown verdict) is reported as inconclusive
+// instead of failing the run: it is never a pass, nor a broken guarantee.
+type historyRecorder struct {
+	torture.Recorder
+	inconclusive string
+}
+
+func (h *historyRecorder) Close() error {
+	err := h.Recorder.Close()
+	if reason, ok := strings.CutPrefix(h.Summary(), "unknown: "); ok && err != nil {
+		h.inconclusive = reason
+		return nil
+	}
+	return err
+}
+
+// Summary is linearize.Result.String of the whole check.
+func (h *historyRecorder) Summary() string {
+	if s, ok := h.Recorder.(interface{ Summary() string }); ok {
+		return s.Summary()
+	}
+	return ""
+}
+
+func (s *suite) corpusItems() []item {
+	seeds := fuzz.Seeds()
+	if len(seeds) == 0 {
+		return []item{{part: Corpus, name: string(Corpus), run: func(*suite, func() string) Result {
+			return Result{Status: Skipped, Message: "skipped: the fuzz corpus is empty"}
+		}}}
+	}
+	items := make([]item, len(seeds))
+	for i, seed := range seeds {
+		items[i] = item{part: Corpus, name: seed.Name, run: func(s *suite, _ func() string) Result {
+			return corpusResult(seed.Name, fuzz.RunSchedule(s.flavor, seed.Data))
+		}}
+	}
+	return items
+}
+
+// corpusResult turns RunSchedule's verdict into a result naming the
+// model's rule.
+func corpusResult(name string, err error) Result {
+	var f *fuzz.Failure
+	switch {
+	case err == nil:
+		return Result{Status: Passed}
+	case !errors.As(err, &f):
+		return Result{Status: Failed, Message: fmt.Sprintf("corpus: schedule %s: %v", name, err)}
+	case f.Rule == "inconclusive":
+		return Result{Status: Inconclusive, Message: fmt.Sprintf("the model check of schedule %s could not decide", name), Log: err.Error()}
+	case f.Rule == "hang":
+		return Result{Status: Failed, Message: fmt.Sprintf("progress: schedule %s hung: operations never finished after everything was released (their goroutines are abandoned)", name), Log: err.Error()}
+	case f.Rule == "oracle-disagreement":
+		return Result{Status: Failed, Message: fmt.Sprintf("corpus: schedule %s: the two history checkers disagree, a bug of rcukit rather than of the implementation", name), Log: err.Error()}
+	}
+	return Result{
+		Status:  Failed,
+		Message: fmt.Sprintf("model: schedule %s broke rule %s (%s)", name, f.Rule, model.Rule(f.Rule).Doc()),
+		Log:     err.Error(),
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

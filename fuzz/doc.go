@@ -1,0 +1,59 @@
+// Package fuzz drives RCU implementations through chosen interleavings
+// and checks what they did against the model.
+//
+// The schedule fuzzer turns any byte string into a script of RCU
+// operations over four actor goroutines (A to D): read sections that load
+// the RCU-protected version, publications, Synchronize or Call followed
+// by reclamation, Barrier, polled cookies, and holds that park an actor,
+// or the flavor's own grace-period and callback goroutines, at an
+// injection point until a later step releases it. Holds make rare
+// interleavings happen on every run: a reader parked between sampling
+// the grace-period index and counting itself while a whole Synchronize
+// runs, a publication parked between making a version reachable and
+// initializing it, a callback parked before it runs while Barrier is
+// called. RunSchedule runs one script on a fresh instance of a
+// torture.Flavor, records the history with linearize, and checks it
+// against the model; Seeds returns the committed corpus.
+//
+// A run that breaks the model returns a *Failure naming the rule (such
+// as "sync-early"), with the checker's report and the schedule step by
+// step; "hang", "inconclusive", "panic" and "oracle-disagreement" name
+// what is not a rule of the model. The corpus (testdata/fuzz/FuzzSchedule)
+// holds hand-written scenarios, one per guarantee, and the shrunk inputs
+// with which go test -fuzz found each broken flavor of torture/flavors
+// (found-<flavor>), kept as regression inputs: all of them pass on every
+// correct flavor.
+//
+// The package imports only the standard library, model, linearize and
+// torture, so it can judge implementations that live outside this module
+// (see fuzz/conformance). Its tests hold the fuzz targets:
+//
+//   - FuzzSchedule: the classic flavor, whose injection points exist in
+//     every build, or the flavor RCUKIT_FUZZ_FLAVOR names;
+//   - FuzzScheduleReference: the reference rcu.Domain, which has
+//     injection points only with -tags rcuinject;
+//   - FuzzDomainStateMachine, FuzzListStateMachine: rapid state machines
+//     that compare rcu.Domain and rcu.List with the model action by
+//     action;
+//   - FuzzDomainConcurrentPlans, FuzzListConcurrentPlans: rapid-drawn
+//     plans for several goroutines, run at once and checked as a history.
+//
+// One target per go test -fuzz run, for example:
+//
+//	go test -run '^$' -fuzz '^FuzzSchedule$' -fuzztime 60s ./fuzz
+//	RCUKIT_FUZZ_FLAVOR=busted-flip go test -run '^$' -fuzz '^FuzzSchedule$' ./fuzz
+//
+// go test -fuzz minimizes every new input it keeps, for up to a minute
+// each by default; for the rapid targets, whose inputs are long, that can
+// take a whole short run. make fuzz passes -fuzzminimizetime 100x, which
+// bounds it.
+//
+// What it can and cannot show: a failing schedule is a definite
+// violation (or a hang, or a check that could not decide), reproducible
+// from its input up to scheduling: holds and waits fix the order of the
+// steps that matter, while the verdict never depends on timing, only on
+// the recorded history. A passing corpus shows nothing about the
+// interleavings it does not reach; bugs that need more than four actors,
+// more than maxSteps steps, or a window no injection point opens, stay
+// hidden.
+package fuzz

@@ -1,0 +1,86 @@
+package fuzz
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rcukit/rcukit/torture"
+	"github.com/rcukit/rcukit/torture/flavors"
+)
+
+// flavorEnv names the flavor FuzzSchedule runs, for bug-hunting runs
+// against broken flavors: RCUKIT_FUZZ_FLAVOR=busted-flip go test -fuzz ...
+const flavorEnv = "RCUKIT_FUZZ_FLAVOR"
+
+// defaultFlavor is FuzzSchedule's flavor: classic has its injection
+// points in every build.
+const defaultFlavor = "classic"
+
+func lookup(tb testing.TB, name string) torture.Flavor {
+	tb.Helper()
+	f, ok := flavors.Lookup(name)
+	if !ok {
+		msg := fmt.Sprintf("no flavor %q (flavors: %s)", name, strings.Join(flavors.Names(), ", "))
+		if near := flavors.Nearest(name); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
+		}
+		tb.Fatal(msg)
+	}
+	return f
+}
+
+// reproduce returns the command that replays data on flavor f through
+// target. A corpus entry is named by its file name, which t.Name() ends
+// with; while fuzzing, t.Name() is the target's alone, and go test -fuzz
+// saves a failing input under the name computed here, as it does: the
+// first 16 hex digits of the SHA-256 of the file.
+func reproduce(t *testing.T, target string, f torture.Flavor, env bool, data []byte) string {
+	var cmd strings.Builder
+	if env {
+		fmt.Fprintf(&cmd, "%s=%s ", flavorEnv, f.Name)
+	}
+	cmd.WriteString("go test")
+	if f.Tags != "" {
+		fmt.Fprintf(&cmd, " -tags %s", f.Tags)
+	}
+	if _, name, ok := strings.Cut(t.Name(), "/"); ok {
+		return fmt.Sprintf("reproduce: %s -run '^%s$/^%s$' ./fuzz", cmd.String(), target, name)
+	}
+	file := fmt.Sprintf("%x", sha256.Sum256(encodeCorpusFile(data)))[:16]
+	return fmt.Sprintf("reproduce: %s -run '^%s$/^%s$' ./fuzz\n  (go test -fuzz saves this input as testdata/fuzz/%s/%s; a failing seed corpus entry keeps its own name, which go test prints)",
+		cmd.String(), target, file, target, file)
+}
+
+// FuzzSchedule runs schedules on the classic flavor, whose injection
+// points exist in every build, or on the flavor RCUKIT_FUZZ_FLAVOR names.
+func FuzzSchedule(f *testing.F) {
+	name, env := os.LookupEnv(flavorEnv)
+	if !env || name == "" {
+		name, env = defaultFlavor, false
+	}
+	fl := lookup(f, name)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := RunSchedule(fl, data); err != nil {
+			t.Fatalf("%v\n%s", err, reproduce(t, "FuzzSchedule", fl, env, data))
+		}
+	})
+}
+
+// FuzzScheduleReference runs schedules on the reference rcu.Domain. Built
+// with -tags rcuinject it has the reference's injection points; without,
+// only the fuzzer's own (inside publication and callbacks), and the
+// fuzzer explores interleavings of whole API calls.
+func FuzzScheduleReference(f *testing.F) {
+	fl := lookup(f, "rcu")
+	for _, s := range Seeds() {
+		f.Add(s.Data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := RunSchedule(fl, data); err != nil {
+			t.Fatalf("%v\n%s", err, reproduce(t, "FuzzScheduleReference", fl, false, data))
+		}
+	})
+}

@@ -1,0 +1,233 @@
+package fuzz
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rcukit/rcukit/torture"
+	"github.com/rcukit/rcukit/torture/flavors"
+)
+
+var correctFlavors = []string{"rcu", "trivial", "classic"}
+
+// TestSeedsPassOnCorrectFlavors replays the committed corpus, regression
+// inputs included, on every correct flavor.
+func TestSeedsPassOnCorrectFlavors(t *testing.T) {
+	for _, name := range correctFlavors {
+		t.Run(name, func(t *testing.T) {
+			f := lookup(t, name)
+			for _, s := range Seeds() {
+				if err := RunSchedule(f, s.Data); err != nil {
+					t.Errorf("seed %s: %v\nreproduce: go test %s-run '^TestSeedsPassOnCorrectFlavors$/^%s$' ./fuzz", s.Name, err, tags(f), name)
+				}
+			}
+		})
+	}
+}
+
+// TestRandomSchedulesPassOnCorrectFlavors runs pseudo-random inputs from
+// a fixed seed on every correct flavor: no hang, no inconclusive check,
+// no violation, no disagreement between the oracles.
+func TestRandomSchedulesPassOnCorrectFlavors(t *testing.T) {
+	n := 400
+	if testing.Short() {
+		n = 50
+	}
+	for _, name := range correctFlavors {
+		t.Run(name, func(t *testing.T) {
+			f := lookup(t, name)
+			for i, in := range randomInputs(n, 2) {
+				if err := RunSchedule(f, in); err != nil {
+					t.Fatalf("random input %d: %v\nreproduce: go test %s-run '^TestRandomSchedulesPassOnCorrectFlavors$/^%s$' ./fuzz", i, err, tags(f), name)
+				}
+			}
+		})
+	}
+}
+
+// TestRunScheduleConcurrently runs schedules on several goroutines at
+// once, as the conformance kit may: runs share nothing (-race checks).
+func TestRunScheduleConcurrently(t *testing.T) {
+	f := lookup(t, "classic")
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			var err error
+			for _, in := range randomInputs(10, uint64(10+g)) {
+				if err = RunSchedule(f, in); err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("%v\nreproduce: go test -race -run '^TestRunScheduleConcurrently$' ./fuzz", err)
+		}
+	}
+}
+
+func failureOf(t *testing.T, err error) *Failure {
+	t.Helper()
+	var fl *Failure
+	if !errors.As(err, &fl) {
+		t.Fatalf("error %v (%T) is not a *Failure", err, err)
+	}
+	return fl
+}
+
+// TestFailureNamesRuleAndSchedule checks what a Failure says: the rule,
+// the checker's report, the input and the schedule, step by step.
+func TestFailureNamesRuleAndSchedule(t *testing.T) {
+	in := build(func(e *enc) { e.lockLoad(A).publish(C).syncReclaim(B).unlock(A).await(B) })
+	err := RunSchedule(lookup(t, "busted-sync"), in)
+	fl := failureOf(t, err)
+	msg := err.Error()
+	for _, want := range []string{
+		"fuzz: flavor busted-sync: sync-early",
+		"rule sync-early: Synchronize returned while a reader that began before it was still inside",
+		fmt.Sprintf("schedule of input %q:", in),
+		"A: lock+load", "C: publish", "B: sync-reclaim", "A: unlock", "await B",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the failure does not say %q:\n%s", want, msg)
+		}
+	}
+	if fl.Rule != "sync-early" || fl.Flavor != "busted-sync" || string(fl.Input) != string(in) || len(fl.History) == 0 {
+		t.Errorf("Failure{Rule: %q, Flavor: %q, Input: %q, %d events}", fl.Rule, fl.Flavor, fl.Input, len(fl.History))
+	}
+}
+
+// TestHoldsParkOnlyTheirTarget checks the attribution of injection hits:
+// an actor's hold parks only that actor, and the grace-period hold only
+// the flavor's own goroutines, even when an actor runs the grace period
+// (classic runs Synchronize's grace period on the caller, its callbacks'
+// on a goroutine of its own).
+func TestHoldsParkOnlyTheirTarget(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"actor", build(func(e *enc) { e.hold(A, "read-sampled").lockLoad(B).unlock(B).lockLoad(A).release(A).unlock(A) }), "A@3:read-sampled"},
+		{"gp-on-actor", build(func(e *enc) { e.holdGP("gp-start").lockLoad(A).syncReclaim(B).unlock(A) }), ""},
+		{"gp", build(func(e *enc) { e.holdGP("callback").publish(C).callReclaim(C).barrier(D).releaseGP().await(D) }), "gp:callback"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := runSchedule(lookup(t, "classic"), c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range r.hits {
+				who := "gp"
+				if h.actor != nil {
+					who = fmt.Sprintf("%s@%d", actorName(h.actor.idx), h.step)
+				}
+				got = append(got, who+":"+h.point)
+			}
+			if strings.Join(got, " ") != c.want {
+				t.Errorf("parked %q; want %q; schedule:\n%s", got, c.want, r.sched)
+			}
+		})
+	}
+}
+
+// dropCalls is trivial with a Call that loses its callback.
+var dropCalls = torture.Flavor{Name: "drop-calls", Doc: "loses callbacks", New: func(env torture.Env) *torture.Ops {
+	f, _ := flavors.Lookup("trivial")
+	ops := f.New(env)
+	ops.Call = func(func()) {}
+	ops.Barrier = nil
+	return ops
+}}
+
+// TestHang checks that operations that never finish once everything was
+// released are a "hang" naming them: a Synchronize that never returns,
+// and a callback that never runs.
+func TestHang(t *testing.T) {
+	defer func(d time.Duration) { hangTimeout = d }(hangTimeout)
+	hangTimeout = 200 * time.Millisecond
+
+	t.Run("synchronize", func(t *testing.T) {
+		unblock := make(chan struct{})
+		var ops *torture.Ops
+		stuck := torture.Flavor{Name: "stuck-sync", Doc: "Synchronize never returns", New: func(env torture.Env) *torture.Ops {
+			f, _ := flavors.Lookup("trivial")
+			ops = f.New(env)
+			ops.Synchronize = func() { <-unblock }
+			return ops
+		}}
+		r, err := runSchedule(stuck, build(func(e *enc) { e.lockLoad(A).publish(B).syncReclaim(C).unlock(A) }))
+		close(unblock)
+		for _, a := range r.actors {
+			<-a.done
+		}
+		ops.Close()
+		fl := failureOf(t, err)
+		if fl.Rule != "hang" || !strings.Contains(fl.Detail, "actor C: step 2  @2   C: sync-reclaim") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("callback", func(t *testing.T) {
+		r, err := runSchedule(dropCalls, build(func(e *enc) { e.publish(B).callReclaim(C) }))
+		r.ops.Close() // the run, having hung, left the instance open
+		if fl := failureOf(t, err); fl.Rule != "hang" || !strings.Contains(fl.Detail, "1 of 1 callbacks never ran") {
+			t.Errorf("got %v", err)
+		}
+	})
+}
+
+// TestPanic checks that an operation that panics is a "panic" failure
+// naming the step, not a crash of the test binary.
+func TestPanic(t *testing.T) {
+	var closeOps func()
+	unlockPanics := torture.Flavor{Name: "unlock-panics", Doc: "Unlock panics", New: func(env torture.Env) *torture.Ops {
+		f, _ := flavors.Lookup("trivial")
+		ops := f.New(env)
+		closeOps = ops.Close
+		ops.Reader = func() torture.Reader { return panicky{} }
+		ops.Close = nil // the sections it opened never end
+		return ops
+	}}
+	err := RunSchedule(unlockPanics, build(func(e *enc) { e.lockLoad(A).unlock(A).publish(A) }))
+	closeOps()
+	fl := failureOf(t, err)
+	if fl.Rule != "panic" || !strings.Contains(fl.Detail, "actor A, step 1  @1   A: unlock: panic: unlock") {
+		t.Errorf("got %v", err)
+	}
+}
+
+type panicky struct{}
+
+func (panicky) Lock()   {}
+func (panicky) Unlock() { panic("unlock") }
+
+// TestInconclusive checks that a check that cannot decide is a failure,
+// never a pass.
+func TestInconclusive(t *testing.T) {
+	defer func(d time.Duration) { checkTimeout = d }(checkTimeout)
+	checkTimeout = time.Nanosecond
+	err := RunSchedule(lookup(t, "classic"), build(func(e *enc) { e.lockLoad(A).publish(B).syncReclaim(C).unlock(A).await(C) }))
+	if fl := failureOf(t, err); fl.Rule != "inconclusive" || !strings.Contains(fl.Detail, "unknown: ") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestRunSchedulePanicsOnBadOps checks that unusable Ops are reported at
+// once, naming the flavor.
+func TestRunSchedulePanicsOnBadOps(t *testing.T) {
+	f := torture.Flavor{Name: "half-polled", New: func(env torture.Env) *torture.Ops {
+		return &torture.Ops{Reader: func() torture.Reader { return nil }, Synchronize: func() {}, Snapshot: func() uint64 { return 0 }}
+	}}
+	defer func() {
+		if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), `fuzz: flavor "half-polled": Ops.Snapshot and Ops.Poll come together`) {
+			t.Errorf("recovered %v", v)
+		}
+	}()
+	RunSchedule(f, nil)
+}
