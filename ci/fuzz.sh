@@ -17,10 +17,17 @@ race=()
 tags=()
 [ -n "${FUZZ_TAGS:-}" ] && tags=(-tags "$FUZZ_TAGS")
 
+# The command that replays a target's inputs, as this run built them.
+replay="${RCUKIT_FUZZ_FLAVOR:+RCUKIT_FUZZ_FLAVOR=$RCUKIT_FUZZ_FLAVOR }go test ${tags[*]:+${tags[*]} }${race[*]:+${race[*]} }"
+
 failed=()
 ran=0
-for pkg in $(go list "${tags[@]}" ./...); do
-	targets=$(go test "${tags[@]}" -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)
+# Assignments, not loop lists, so that a package that does not build stops
+# the script (set -e) instead of silently losing its targets.
+pkgs=$(go list "${tags[@]}" ./...)
+for pkg in $pkgs; do
+	list=$(go test "${tags[@]}" -list '^Fuzz' "$pkg")
+	targets=$(grep '^Fuzz' <<<"$list" || true)
 	for target in $targets; do
 		ran=$((ran + 1))
 		step "fuzz $pkg $target for $fuzztime"
@@ -28,10 +35,16 @@ for pkg in $(go list "${tags[@]}" ./...); do
 		before=$(find "$dir/testdata/fuzz/$target" -type f 2>/dev/null | sort || true)
 		if ! go test "${tags[@]}" "${race[@]}" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "$pkg"; then
 			after=$(find "$dir/testdata/fuzz/$target" -type f 2>/dev/null | sort || true)
-			for f in $(comm -13 <(echo "$before") <(echo "$after")); do
+			saved=$(comm -13 <(echo "$before") <(echo "$after"))
+			for f in $saved; do
 				echo "!!! failing input saved: $f"
-				echo "!!! reproduce: ${RCUKIT_FUZZ_FLAVOR:+RCUKIT_FUZZ_FLAVOR=$RCUKIT_FUZZ_FLAVOR }go test ${tags[*]} -run '^${target}\$/^$(basename "$f")\$' $pkg"
+				echo "!!! reproduce: ${replay}-run '^${target}\$/^$(basename "$f")\$' $pkg"
 			done
+			if [ -z "$saved" ]; then
+				# A committed corpus entry failed (go test names it above),
+				# or the target did not build or run.
+				echo "!!! reproduce: ${replay}-run '^${target}\$' $pkg"
+			fi
 			failed+=("$pkg $target")
 		fi
 	done

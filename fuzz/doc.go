@@ -22,7 +22,7 @@
 // holds hand-written scenarios, one per guarantee, and the shrunk inputs
 // with which go test -fuzz found each broken flavor of torture/flavors
 // (found-<flavor>), kept as regression inputs: all of them pass on every
-// correct flavor.
+// correct flavor, and each broken flavor fails on its scenario.
 //
 // The package imports only the standard library, model, linearize and
 // torture, so it can judge implementations that live outside this module
@@ -40,8 +40,8 @@
 //
 // One target per go test -fuzz run, for example:
 //
-//	go test -run '^$' -fuzz '^FuzzSchedule$' -fuzztime 60s ./fuzz
-//	RCUKIT_FUZZ_FLAVOR=busted-flip go test -run '^$' -fuzz '^FuzzSchedule$' ./fuzz
+//	go test -run '^$' -fuzz '^FuzzSchedule$' -fuzztime 60s -fuzzminimizetime 100x ./fuzz
+//	RCUKIT_FUZZ_FLAVOR=busted-flip go test -run '^$' -fuzz '^FuzzSchedule$' -fuzzminimizetime 100x ./fuzz
 //
 // go test -fuzz minimizes every new input it keeps, for up to a minute
 // each by default; for the rapid targets, whose inputs are long, that can
@@ -49,11 +49,17 @@
 // bounds it.
 //
 // What it can and cannot show: a failing schedule is a definite
-// violation (or a hang, or a check that could not decide), reproducible
-// from its input up to scheduling: holds and waits fix the order of the
-// steps that matter, while the verdict never depends on timing, only on
-// the recorded history. A passing corpus shows nothing about the
-// interleavings it does not reach; bugs that need more than four actors,
-// more than maxSteps steps, or a window no injection point opens, stay
-// hidden.
+// violation (or a hang, or a check that could not decide), because the
+// verdict depends only on the recorded history, never on timing. Whether
+// it reproduces depends on how it got there. When its holds build the
+// interleaving, as the hand-written scenarios' holds do, it fails on
+// nearly every run (44-50 of 50 under -race on a loaded machine: the
+// controller's waits are bounded, so a stalled goroutine can still
+// dodge the interleaving). When the scheduler had to preempt a goroutine
+// inside a narrow window, as most of go test -fuzz's finds on the
+// counter-flip flavors do, it fails only sometimes; the fuzz targets
+// replay every failure a few times and say how often it failed. A
+// passing corpus shows nothing about the interleavings it does not
+// reach; bugs that need more than four actors, more than maxSteps steps,
+// or a window no injection point opens, can stay hidden.
 package fuzz

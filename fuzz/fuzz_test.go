@@ -54,6 +54,26 @@ func reproduce(t *testing.T, target string, f torture.Flavor, env bool, data []b
 		cmd.String(), target, file, target, file)
 }
 
+// replays is how many times a failing input is run again, to tell a
+// failure whose holds build its interleaving (it fails every time) from
+// one that needed the scheduler's help (it fails only sometimes).
+const replays = 5
+
+// replayed runs data on f replays more times and says how many failed.
+func replayed(f torture.Flavor, data []byte) string {
+	n := 0
+	for range replays {
+		if RunSchedule(f, data) != nil {
+			n++
+		}
+	}
+	msg := fmt.Sprintf("replayed %d more times: failed %d", replays, n)
+	if n < replays {
+		msg += " (the failure depends on timing; replay it with -count 20)"
+	}
+	return msg
+}
+
 // FuzzSchedule runs schedules on the classic flavor, whose injection
 // points exist in every build, or on the flavor RCUKIT_FUZZ_FLAVOR names.
 func FuzzSchedule(f *testing.F) {
@@ -64,7 +84,7 @@ func FuzzSchedule(f *testing.F) {
 	fl := lookup(f, name)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := RunSchedule(fl, data); err != nil {
-			t.Fatalf("%v\n%s", err, reproduce(t, "FuzzSchedule", fl, env, data))
+			t.Fatalf("%v\n%s\n%s", err, replayed(fl, data), reproduce(t, "FuzzSchedule", fl, env, data))
 		}
 	})
 }
@@ -80,7 +100,7 @@ func FuzzScheduleReference(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := RunSchedule(fl, data); err != nil {
-			t.Fatalf("%v\n%s", err, reproduce(t, "FuzzScheduleReference", fl, false, data))
+			t.Fatalf("%v\n%s\n%s", err, replayed(fl, data), reproduce(t, "FuzzScheduleReference", fl, false, data))
 		}
 	})
 }

@@ -65,6 +65,12 @@ func (r *run) releaseLocked(h *hold) bool {
 	case holdNone:
 		return false
 	case holdHeld:
+		// Cleared here, not by the goroutine once it wakes: until then
+		// the controller would take it for still parked and settle at
+		// once, letting later steps overtake the released one; and a
+		// late clear could hide a goroutine parked since at a re-armed
+		// hold.
+		h.parked.Store(false)
 		close(h.ch)
 	}
 	h.state, h.ch = holdNone, nil
@@ -104,7 +110,6 @@ func (r *run) inject(point string) {
 		a.signal()
 	}
 	<-ch
-	parked.Store(false)
 }
 
 // armedAt reports whether some hold waits for point, so that a hit

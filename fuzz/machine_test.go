@@ -84,6 +84,25 @@ func (o *oracle) must(t *rapid.T, op model.Op) {
 	}
 }
 
+// mustEnd applies the ops that end a read section, then runs unlock (the
+// section's ReadUnlock) and releases o.mu whatever the verdict, and only
+// then fails the test on the first violation: a section left locked would
+// hold off every later grace period, and the cleanup with it. The caller
+// holds o.mu.
+func (o *oracle) mustEnd(t *rapid.T, ops []model.Op, unlock func()) {
+	var bad *model.Violation
+	for _, op := range ops {
+		if v := o.apply(op); v != nil && bad == nil {
+			bad = v
+		}
+	}
+	unlock()
+	o.mu.Unlock()
+	if bad != nil {
+		t.Fatalf("model: %v", bad)
+	}
+}
+
 // report applies op on another goroutine, keeping any violation for the
 // test goroutine. The caller holds o.mu.
 func (o *oracle) report(op model.Op) {
@@ -107,6 +126,30 @@ type background struct {
 	done chan struct{}
 }
 
+// cleanUp, for t.Cleanup, waits for the background operations and then
+// closes the domain, each for at most progressTimeout: after a failure
+// an operation may never return, and the failure must still be reported.
+// What does not finish is abandoned.
+func cleanUp(t *rapid.T, bg []*background, close func()) {
+	deadline := time.NewTimer(progressTimeout)
+	defer deadline.Stop()
+	wait := func(b *background) bool {
+		select {
+		case <-b.done:
+			return true
+		case <-deadline.C:
+			t.Errorf("cleanup: %s did not return within %v; abandoned", b.what, progressTimeout)
+			return false
+		}
+	}
+	for _, b := range bg {
+		if !wait(b) {
+			return
+		}
+	}
+	wait(goBackground("Close", close))
+}
+
 func waitAll(t *rapid.T, bg []*background) {
 	deadline := time.NewTimer(progressTimeout)
 	defer deadline.Stop()
@@ -127,7 +170,6 @@ type domainMachine struct {
 	ids  uint64 // reader, sync, callback, barrier and cookie ids
 	vers uint64
 
-	cur      *object   // the version published last, as the test goroutine knows it
 	retired  []*object // guarded by o.mu
 	sections []*section
 	bg       []*background
@@ -145,15 +187,11 @@ func newDomainMachine(t *rapid.T, d domain) *domainMachine {
 	v0 := &object{}
 	v0.state.Store(objLive)
 	m.ptr.Store(v0)
-	m.cur = v0
 	t.Cleanup(func() {
 		for _, s := range m.sections {
 			d.ReadUnlock(s.tok)
 		}
-		for _, b := range m.bg {
-			<-b.done
-		}
-		d.Close()
+		cleanUp(t, m.bg, d.Close)
 	})
 	return m
 }
@@ -203,18 +241,17 @@ func (m *domainMachine) unlock(t *rapid.T) {
 // before it is.
 func (m *domainMachine) end(t *rapid.T, s *section) {
 	m.o.mu.Lock()
-	for _, l := range s.loads {
-		m.o.must(t, model.Op{Kind: model.ReadEnd, ID: l.id, Damaged: l.damaged || l.obj.state.Load() == objPoisoned})
+	ops := make([]model.Op, len(s.loads))
+	for i, l := range s.loads {
+		ops[i] = model.Op{Kind: model.ReadEnd, ID: l.id, Damaged: l.damaged || l.obj.state.Load() == objPoisoned}
 	}
-	m.d.ReadUnlock(s.tok)
-	m.o.mu.Unlock()
+	m.o.mustEnd(t, ops, func() { m.d.ReadUnlock(s.tok) })
 }
 
 func (m *domainMachine) publish(t *rapid.T) {
 	m.vers++
 	obj := &object{version: m.vers}
 	obj.state.Store(objLive)
-	m.cur = obj
 	m.o.mu.Lock()
 	m.retired = append(m.retired, m.ptr.Swap(obj))
 	m.o.must(t, model.Op{Kind: model.Publish, Version: obj.version})
@@ -366,13 +403,20 @@ func (m *domainMachine) settle(t *rapid.T) {
 	m.bg = nil
 }
 
+// invariant fails on what other goroutines reported, and checks that the
+// rcu.Pointer, read in a section of its own, holds the model's current
+// version, live.
 func (m *domainMachine) invariant(t *rapid.T) {
 	m.o.check(t)
+	tok := m.d.ReadLock()
+	obj := m.ptr.Load()
+	st := obj.state.Load()
+	m.d.ReadUnlock(tok)
 	m.o.mu.Lock()
 	want := m.o.m.Version()
 	m.o.mu.Unlock()
-	if m.cur.version != want {
-		t.Fatalf("the last version published is %d, the model's current version %d", m.cur.version, want)
+	if obj.version != want || st != objLive {
+		t.Fatalf("the pointer holds version %d (state %d), the model's current version is %d (live)", obj.version, st, want)
 	}
 }
 
@@ -485,7 +529,7 @@ func newListMachine(t *rapid.T, mk newList) *listMachine {
 			tr.stop()
 			m.d.ReadUnlock(tr.tok)
 		}
-		m.d.Close()
+		cleanUp(t, nil, m.d.Close)
 	})
 	return m
 }
@@ -625,9 +669,8 @@ func (m *listMachine) end(t *rapid.T, tr *traversal) {
 	}
 	tr.stop()
 	m.o.mu.Lock()
-	m.o.must(t, model.Op{Kind: model.TraverseEnd, ID: tr.id, Keys: tr.seen, Damaged: tr.damaged})
-	m.d.ReadUnlock(tr.tok)
-	m.o.mu.Unlock()
+	m.o.mustEnd(t, []model.Op{{Kind: model.TraverseEnd, ID: tr.id, Keys: tr.seen, Damaged: tr.damaged}},
+		func() { m.d.ReadUnlock(tr.tok) })
 }
 
 // settle, when no traversal is open, waits for every pending reclaim.

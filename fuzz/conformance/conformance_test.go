@@ -346,6 +346,13 @@ func TestReport(t *testing.T) {
 			t.Errorf("Err() = %q; lacks %q", err, want)
 		}
 	}
+	undecided := &conformance.Report{Flavor: "x", Results: []conformance.Result{
+		{Part: conformance.Guarantees, Name: "BarrierWaitsForEarlierCallbacks", Status: conformance.Passed},
+		{Part: conformance.History, Name: string(conformance.History), Status: conformance.Inconclusive, Message: "the model check could not decide: timeout"},
+	}}
+	if err := undecided.Err(); err == nil || !strings.Contains(err.Error(), "could not decide 1 of 2 checks (not a pass):\n  history: inconclusive: the model check could not decide") {
+		t.Errorf("Err() of a report with an inconclusive check = %v; want an error naming it", err)
+	}
 	s := bad.String()
 	for _, want := range []string{
 		"conformance: flavor busted-sync\n",
