@@ -72,35 +72,4 @@ type checkLog struct{ c *linearize.Client }
 
 func (l checkLog) Begin() uint64 { return uint64(l.c.Start()) }
 
-func (l checkLog) End(begin uint64, op Op) { l.c.Finish(int64(begin), modelOp(op)) }
-
-// modelOp translates a recorded operation into the model's terms.
-func modelOp(op Op) model.Op {
-	switch op.Kind {
-	case OpPublish:
-		return model.Op{Kind: model.Publish, Version: op.Version}
-	case OpReadBegin:
-		return model.Op{Kind: model.ReadBegin, ID: op.ID, Version: op.Version, Damaged: !op.OK}
-	case OpReadEnd:
-		return model.Op{Kind: model.ReadEnd, ID: op.ID, Damaged: !op.OK}
-	case OpSyncBegin:
-		return model.Op{Kind: model.SyncBegin, ID: op.ID}
-	case OpSyncEnd:
-		return model.Op{Kind: model.SyncEnd, ID: op.ID}
-	case OpCall:
-		return model.Op{Kind: model.Call, ID: op.ID}
-	case OpInvoke:
-		return model.Op{Kind: model.Invoke, ID: op.ID}
-	case OpBarrierBegin:
-		return model.Op{Kind: model.BarrierBegin, ID: op.ID}
-	case OpBarrierEnd:
-		return model.Op{Kind: model.BarrierEnd, ID: op.ID}
-	case OpReclaim:
-		return model.Op{Kind: model.Reclaim, Version: op.Version}
-	case OpSnapshot:
-		return model.Op{Kind: model.Snapshot, ID: op.ID}
-	case OpPoll:
-		return model.Op{Kind: model.Poll, ID: op.ID, OK: op.OK}
-	}
-	panic(fmt.Sprintf("torture: no model operation for %v", op.Kind))
-}
+func (l checkLog) End(begin uint64, op model.Op) { l.c.Finish(int64(begin), op) }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/torture"
 )
 
@@ -354,7 +355,7 @@ type recorder struct {
 	clock atomic.Uint64
 	cutAt atomic.Uint64 // the clock at the last Cut
 	mu    sync.Mutex
-	kinds map[torture.OpKind]int
+	kinds map[model.Kind]int
 	cuts  int
 	bad   []string
 	fail  error // returned by Cut
@@ -366,7 +367,7 @@ func (r *recorder) Log(string) torture.Log { return recLog{r} }
 
 func (l recLog) Begin() uint64 { return l.r.clock.Add(1) }
 
-func (l recLog) End(begin uint64, op torture.Op) {
+func (l recLog) End(begin uint64, op model.Op) {
 	now := l.r.clock.Add(1)
 	l.r.mu.Lock()
 	defer l.r.mu.Unlock()
@@ -390,7 +391,7 @@ func (r *recorder) Cut() error {
 func (r *recorder) Close() error { return nil }
 
 func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
-	rec := &recorder{kinds: map[torture.OpKind]int{}}
+	rec := &recorder{kinds: map[model.Kind]int{}}
 	c := quick(1500 * time.Millisecond)
 	c.Stutter = 200 * time.Millisecond
 	c.BarrierCallbacks = 4
@@ -411,9 +412,9 @@ func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
 	for _, b := range rec.bad {
 		t.Error(b)
 	}
-	for _, k := range []torture.OpKind{torture.OpPublish, torture.OpReadBegin, torture.OpReadEnd, torture.OpSyncBegin,
-		torture.OpSyncEnd, torture.OpCall, torture.OpInvoke, torture.OpBarrierBegin, torture.OpBarrierEnd,
-		torture.OpReclaim, torture.OpSnapshot, torture.OpPoll} {
+	for _, k := range []model.Kind{model.Publish, model.ReadBegin, model.ReadEnd, model.SyncBegin,
+		model.SyncEnd, model.Call, model.Invoke, model.BarrierBegin, model.BarrierEnd,
+		model.Reclaim, model.Snapshot, model.Poll} {
 		if rec.kinds[k] == 0 {
 			t.Errorf("no %v recorded", k)
 		}
@@ -421,7 +422,7 @@ func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
 }
 
 func TestRecorderIllegalSegmentIsAFailure(t *testing.T) {
-	rec := &recorder{kinds: map[torture.OpKind]int{}, fail: fmt.Errorf("segment 1 is illegal: rule grace-period; see /tmp/x.html")}
+	rec := &recorder{kinds: map[model.Kind]int{}, fail: fmt.Errorf("segment 1 is illegal: rule grace-period; see /tmp/x.html")}
 	c := quick(2 * time.Second)
 	c.Stutter = 200 * time.Millisecond
 	c.Recorder = rec

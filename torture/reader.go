@@ -23,6 +23,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/rcukit/rcukit/model"
 )
 
 // reRegister is how many sections a registered reader runs between
@@ -107,7 +109,7 @@ func (rd *readerCtx) section(depth int, outer bool) {
 	v, ok := rd.checkLoaded(el)
 	loaded := ok
 	if log != nil {
-		log.End(t, Op{Kind: OpReadBegin, ID: id, Version: v, OK: ok})
+		log.End(t, model.Op{Kind: model.ReadBegin, ID: id, Version: v, Damaged: !ok})
 	}
 	var cookie, cookieID uint64
 	polled := e.ops.Snapshot != nil && (late || rd.rng.Uint32N(8) == 0)
@@ -152,7 +154,7 @@ func (rd *readerCtx) section(depth int, outer bool) {
 	}
 	rd.r.Unlock()
 	if log != nil {
-		log.End(t, Op{Kind: OpReadEnd, ID: id, OK: ok})
+		log.End(t, model.Op{Kind: model.ReadEnd, ID: id, Damaged: !ok})
 	}
 
 	rd.local.reads++

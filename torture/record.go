@@ -1,6 +1,10 @@
 package torture
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/rcukit/rcukit/model"
+)
 
 // The history seam: what a model checker sees of a run.
 //
@@ -22,57 +26,15 @@ import "sync"
 // readsPerSegment bounds the read sections recorded between two cuts.
 const readsPerSegment = 2500
 
-// OpKind names a recorded operation.
-type OpKind uint8
-
-// The recorded operations. A read section is two operations: ReadBegin
-// (lock and the load of the current element) and ReadEnd (the last checks
-// and unlock), so that a sequential model can tell which readers were open
-// when a grace period began.
-const (
-	OpPublish      OpKind = iota + 1 // Version becomes current (init and store)
-	OpReadBegin                      // Reader opened a section and saw Version
-	OpReadEnd                        // Reader closed its section on Version; OK: it saw the element intact throughout
-	OpSyncBegin                      // Synchronize (or its expedited form) was called
-	OpSyncEnd                        // that Synchronize returned
-	OpCall                           // callback ID was queued
-	OpInvoke                         // callback ID began to run
-	OpBarrierBegin                   // Barrier was called
-	OpBarrierEnd                     // that Barrier returned
-	OpReclaim                        // Version's element was poisoned for reuse
-	OpSnapshot                       // Snapshot returned Cookie
-	OpPoll                           // Poll(Cookie) returned OK
-)
-
-var opNames = [...]string{
-	OpPublish: "Publish", OpReadBegin: "ReadBegin", OpReadEnd: "ReadEnd",
-	OpSyncBegin: "SyncBegin", OpSyncEnd: "SyncEnd", OpCall: "Call", OpInvoke: "Invoke",
-	OpBarrierBegin: "BarrierBegin", OpBarrierEnd: "BarrierEnd", OpReclaim: "Reclaim",
-	OpSnapshot: "Snapshot", OpPoll: "Poll",
-}
-
-func (k OpKind) String() string {
-	if int(k) < len(opNames) && opNames[k] != "" {
-		return opNames[k]
-	}
-	return "OpKind(?)"
-}
-
-// Op is one recorded operation. Fields that do not apply to its Kind are
-// zero.
-type Op struct {
-	Kind OpKind
-	// ID pairs the two halves of a read section, a Synchronize and a
-	// Barrier; names a callback (Call, Invoke) and a cookie (Snapshot,
-	// Poll). IDs are unique across the run.
-	ID      uint64
-	Version uint64 // Publish, ReadBegin, Reclaim: the element's version
-	Cookie  uint64 // Snapshot, Poll: the flavor's cookie value
-	// OK is, for ReadBegin, that the element was initialized and not
-	// freed when loaded; for ReadEnd, that it stayed intact through the
-	// section; for Poll, the result.
-	OK bool
-}
+// The operations are recorded in the model's terms (model.Op). A read
+// section is two of them: a ReadBegin around the lock and the load of the
+// current element (Damaged: the element was not initialized, or freed,
+// when loaded), and a ReadEnd around the last checks and the unlock
+// (Damaged: the element did not stay intact throughout), so that a
+// sequential model can tell which readers were open when a grace period
+// began. A Synchronize, expedited or not, is a SyncBegin and a SyncEnd;
+// a Barrier a BarrierBegin and a BarrierEnd; a Poll is recorded when it
+// reports completion (and, inside a reader, when it does not).
 
 // A Recorder collects a run's history. -check installs one backed by the
 // linearize package; tests may install their own.
@@ -97,7 +59,7 @@ type Log interface {
 	// An operation that is begun but never ended is not recorded.
 	Begin() uint64
 	// End records op, called at begin, as returning now.
-	End(begin uint64, op Op)
+	End(begin uint64, op model.Op)
 }
 
 // lockedLog makes a Log safe for concurrent use, for the operations that
@@ -113,7 +75,7 @@ func (l *lockedLog) Begin() uint64 {
 	return l.log.Begin()
 }
 
-func (l *lockedLog) End(begin uint64, op Op) {
+func (l *lockedLog) End(begin uint64, op model.Op) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.log.End(begin, op)

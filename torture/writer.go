@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/rcukit/rcukit/model"
 )
 
 // writer steps, for the stall dump.
@@ -105,7 +107,7 @@ func (e *engine) age(el *element, log Log) bool {
 	el.state.Store(stateFree)
 	el.payload = poison
 	if log != nil {
-		log.End(t, Op{Kind: OpReclaim, Version: v})
+		log.End(t, model.Op{Kind: model.Reclaim, Version: v})
 	}
 	e.pool.put(el)
 	return true
@@ -245,7 +247,7 @@ func (w *writerCtx) publish(el *element) (old *element) {
 		panic(fmt.Sprintf("torture: flavor %q: Ops.Publish did not run both init and store", e.flavor.Name))
 	}
 	if w.log != nil {
-		w.log.End(t, Op{Kind: OpPublish, Version: v})
+		w.log.End(t, model.Op{Kind: model.Publish, Version: v})
 	}
 	e.c.versions.Store(v)
 	e.c.circulation[0].Add(1)
@@ -316,13 +318,13 @@ func (e *engine) call(log Log, f func()) {
 		}
 		if e.cbLog != nil {
 			ti := e.cbLog.Begin()
-			e.cbLog.End(ti, Op{Kind: OpInvoke, ID: id})
+			e.cbLog.End(ti, model.Op{Kind: model.Invoke, ID: id})
 		}
 		f()
 		e.c.cbInvoked.Add(1)
 	})
 	if log != nil {
-		log.End(t, Op{Kind: OpCall, ID: id})
+		log.End(t, model.Op{Kind: model.Call, ID: id})
 	}
 	e.c.cbQueued.Add(1)
 }
@@ -334,7 +336,7 @@ func (e *engine) synchronize(log Log, expedited bool) {
 	var t uint64
 	if log != nil {
 		t = log.Begin()
-		log.End(t, Op{Kind: OpSyncBegin, ID: id})
+		log.End(t, model.Op{Kind: model.SyncBegin, ID: id})
 	}
 	g0 := e.gps()
 	name := "Synchronize"
@@ -351,7 +353,7 @@ func (e *engine) synchronize(log Log, expedited bool) {
 	}
 	if log != nil {
 		t = log.Begin()
-		log.End(t, Op{Kind: OpSyncEnd, ID: id})
+		log.End(t, model.Op{Kind: model.SyncEnd, ID: id})
 	}
 	e.c.syncs.Add(1)
 }
@@ -364,7 +366,7 @@ func (e *engine) takeCookie(log Log) (cookie, id uint64) {
 	id = e.ids.Add(1)
 	t := log.Begin()
 	cookie = e.ops.Snapshot()
-	log.End(t, Op{Kind: OpSnapshot, ID: id, Cookie: cookie})
+	log.End(t, model.Op{Kind: model.Snapshot, ID: id})
 	return cookie, id
 }
 
@@ -378,7 +380,7 @@ func (e *engine) poll(log Log, cookie, id uint64, always bool) bool {
 	t := log.Begin()
 	done := e.ops.Poll(cookie)
 	if done || always {
-		log.End(t, Op{Kind: OpPoll, ID: id, Cookie: cookie, OK: done})
+		log.End(t, model.Op{Kind: model.Poll, ID: id, OK: done})
 	}
 	return done
 }
@@ -462,12 +464,12 @@ func (e *engine) barrier(log Log) {
 	var t uint64
 	if log != nil {
 		t = log.Begin()
-		log.End(t, Op{Kind: OpBarrierBegin, ID: id})
+		log.End(t, model.Op{Kind: model.BarrierBegin, ID: id})
 	}
 	e.ops.Barrier()
 	if log != nil {
 		t = log.Begin()
-		log.End(t, Op{Kind: OpBarrierEnd, ID: id})
+		log.End(t, model.Op{Kind: model.BarrierEnd, ID: id})
 	}
 	if inv := e.c.cbInvoked.Load(); inv < queued {
 		e.fail(failBarrier, "Barrier returned with %d engine callbacks run, but %d had been queued before it began", inv, queued)
