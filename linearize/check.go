@@ -329,14 +329,8 @@ func cuts(evs History, final bool) []int {
 		switch op.Kind {
 		case model.ReadBegin, model.SyncBegin, model.BarrierBegin, model.TraverseBegin:
 			open[key{op.Kind, op.ID}] = true
-		case model.ReadEnd:
-			delete(open, key{model.ReadBegin, op.ID})
-		case model.SyncEnd:
-			delete(open, key{model.SyncBegin, op.ID})
-		case model.BarrierEnd:
-			delete(open, key{model.BarrierBegin, op.ID})
-		case model.TraverseEnd:
-			delete(open, key{model.TraverseBegin, op.ID})
+		case model.ReadEnd, model.SyncEnd, model.BarrierEnd, model.TraverseEnd:
+			delete(open, key{op.Kind.Opener(), op.ID})
 		case model.Publish:
 			if hasPub {
 				prevPR = max(prevPR, lastPubRet)

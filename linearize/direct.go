@@ -110,7 +110,7 @@ type reader struct {
 	endCall    int64 // when ReadEnd was called, or never
 }
 
-// spans answers "which reader began before t and ended after u": readers
+// readerIndex answers "which reader began before t and ended after u": readers
 // sorted by the return of their begin, with a running maximum of the call
 // of their end.
 type readerIndex struct {

@@ -109,16 +109,12 @@ func (h History) Validate() error {
 			unique(i, key{op.Kind, op.ID}, fmt.Sprintf("%s of id %d twice", op.Kind, op.ID))
 		}
 	}
-	begins := map[model.Kind]model.Kind{
-		model.ReadEnd:     model.ReadBegin,
-		model.SyncEnd:     model.SyncBegin,
-		model.BarrierEnd:  model.BarrierBegin,
-		model.TraverseEnd: model.TraverseBegin,
-		model.Poll:        model.Snapshot,
-	}
 	for i, e := range h {
-		b, ok := begins[e.Op.Kind]
-		if !ok || e.Op.Validate() != nil {
+		b := e.Op.Kind.Opener()
+		if e.Op.Kind == model.Poll {
+			b = model.Snapshot // a Poll needs its cookie
+		}
+		if b == 0 || e.Op.Validate() != nil {
 			continue
 		}
 		j, ok := first[key{b, e.Op.ID}]

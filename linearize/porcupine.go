@@ -2,6 +2,7 @@ package linearize
 
 import (
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -132,7 +133,7 @@ func (pt part) explain(timeout time.Duration) blame {
 	var longest []int
 	for _, part := range info.PartialLinearizations() {
 		for _, seq := range part {
-			if len(seq) > len(longest) || len(seq) == len(longest) && lexLess(seq, longest) {
+			if len(seq) > len(longest) || len(seq) == len(longest) && slices.Compare(seq, longest) < 0 {
 				longest = seq
 			}
 		}
@@ -170,13 +171,4 @@ func (pt part) explain(timeout time.Duration) blame {
 		b.reason = "no linearization exists, but every operation that could come next after the longest legal prefix is legal there (did the verbose check time out?)"
 	}
 	return b
-}
-
-func lexLess(a, b []int) bool {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return len(a) < len(b)
 }

@@ -99,8 +99,10 @@ func (g *opGen) draw(t *rapid.T) model.Op {
 	return op
 }
 
-// truthfulTraverseEnd replaces a drawn TraverseEnd's keys, half of the
-// time, by the keys present now, so that legal traversals are common.
+// truthfulKeys makes a drawn operation agree with s, half of the time:
+// a TraverseEnd sees the keys present now, a Remove, Lookup or Replace
+// reports whether its key is present, a ReadBegin sees the current
+// version; so that legal histories are common.
 func truthfulKeys(t *rapid.T, op model.Op, s model.State) model.Op {
 	if op.Kind == model.TraverseEnd && rapid.Bool().Draw(t, "truthful") {
 		op.Keys = s.Present()

@@ -92,6 +92,23 @@ func Kinds() []Kind {
 	return ks
 }
 
+// Opener returns the kind that opens what k closes: ReadBegin for
+// ReadEnd, SyncBegin for SyncEnd, BarrierBegin for BarrierEnd,
+// TraverseBegin for TraverseEnd; 0 for any other kind.
+func (k Kind) Opener() Kind {
+	switch k {
+	case ReadEnd:
+		return ReadBegin
+	case SyncEnd:
+		return SyncBegin
+	case BarrierEnd:
+		return BarrierBegin
+	case TraverseEnd:
+		return TraverseBegin
+	}
+	return 0
+}
+
 // IsList reports whether k is an operation on the list.
 func (k Kind) IsList() bool { return k >= Insert && k < numKinds }
 
@@ -225,12 +242,10 @@ func (op Op) String() string {
 		fmt.Fprintf(&b, " c%d -> %t", op.ID, op.OK)
 	case Insert, ElemReclaim:
 		fmt.Fprintf(&b, " %d", op.Key)
-	case Remove:
+	case Remove, Lookup:
 		fmt.Fprintf(&b, " %d -> %t", op.Key, op.OK)
 	case Replace:
 		fmt.Fprintf(&b, " %d->%d -> %t", op.Key, op.Key2, op.OK)
-	case Lookup:
-		fmt.Fprintf(&b, " %d -> %t", op.Key, op.OK)
 	case TraverseBegin:
 		fmt.Fprintf(&b, " t%d", op.ID)
 	case TraverseEnd:

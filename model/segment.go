@@ -170,14 +170,8 @@ func (s State) Settle(ops []Op) (State, error) {
 			s.published = s.published.add(op.Version)
 		case ReadBegin, SyncBegin, BarrierBegin, TraverseBegin:
 			open[key{op.Kind, op.ID}]++
-		case ReadEnd:
-			open[key{ReadBegin, op.ID}]--
-		case SyncEnd:
-			open[key{SyncBegin, op.ID}]--
-		case BarrierEnd:
-			open[key{BarrierBegin, op.ID}]--
-		case TraverseEnd:
-			open[key{TraverseBegin, op.ID}]--
+		case ReadEnd, SyncEnd, BarrierEnd, TraverseEnd:
+			open[key{op.Kind.Opener(), op.ID}]--
 		case Call:
 			called = append(called, op.ID)
 		case Invoke:

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -207,25 +208,9 @@ func (s State) apply(op Op, explain bool) (State, *Violation) {
 	return s, nil
 }
 
-func cmpHolder(h holder, id uint64) int {
-	switch {
-	case h.id < id:
-		return -1
-	case h.id > id:
-		return 1
-	}
-	return 0
-}
+func cmpHolder(h holder, id uint64) int { return cmp.Compare(h.id, id) }
 
-func cmpTrav(t trav, id uint64) int {
-	switch {
-	case t.id < id:
-		return -1
-	case t.id > id:
-		return 1
-	}
-	return 0
-}
+func cmpTrav(t trav, id uint64) int { return cmp.Compare(t.id, id) }
 
 func (s State) holder(id uint64) int {
 	i, ok := slices.BinarySearchFunc(s.readers, id, cmpHolder)
@@ -284,15 +269,7 @@ func (s State) replaceKey(old, k uint64) State {
 	s.travs = s.eachTrav(func(t trav) trav {
 		t.added = insertSorted(t.added, k)
 		if b, ok := t.constraint(old); ok && !hasSorted(t.gone, b) {
-			i, found := slices.BinarySearchFunc(t.alts, b, func(a alt, b uint64) int {
-				switch {
-				case a.base < b:
-					return -1
-				case a.base > b:
-					return 1
-				}
-				return 0
-			})
+			i, found := slices.BinarySearchFunc(t.alts, b, func(a alt, b uint64) int { return cmp.Compare(a.base, b) })
 			if found {
 				t.alts = slices.Clone(t.alts)
 				t.alts[i].keys = append(slices.Clip(t.alts[i].keys), k)

@@ -542,7 +542,6 @@ func checkStallReport(mk maker) error {
 	}))
 	defer d.Close()
 	r := holdReader(d) // opened in holdReader: that is the stack to find
-	defer r.release()
 	done := start(d.Synchronize)
 	defer func() { r.release(); <-done }()
 	var rep rcu.StallReport
