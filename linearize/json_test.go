@@ -73,6 +73,18 @@ func TestLoadErrorsNamePosition(t *testing.T) {
 			`{"client":0,"call":1,"return":2,"op":"publish","version":1},` + "\n" +
 			`{"client":0,"call":3,"return":4,"op":"publish","version":1}` + "\n]}",
 			"f.json:3:1: event 1: version 1 published twice, already at event 0"},
+		{"negative-client", head + `{"client":-1,"call":1,"return":2,"op":"call","id":1}` + "\n]}",
+			"f.json:2:1: event 0: negative client -1"},
+		{"negative-call", head + `{"client":0,"call":-3,"return":2,"op":"call","id":1}` + "\n]}",
+			"f.json:2:1: event 0: negative call time -3"},
+		{"first-of-two", head +
+			`{"client":0,"call":1,"return":2,"op":"sync-end","id":9},` + "\n" +
+			`{"client":0,"call":5,"return":2,"op":"call","id":1}` + "\n]}",
+			"f.json:2:1: event 0: sync-end s9 without a sync-begin of id 9"},
+		{"first-of-two-b", head +
+			`{"client":0,"call":5,"return":2,"op":"call","id":1},` + "\n" +
+			`{"client":0,"call":1,"return":2,"op":"sync-end","id":9}` + "\n]}",
+			"f.json:2:1: event 0: returns at 2, before its call at 5"},
 		{"truncated", head + `{"client":0,"call":1,"return":2,"op":"publish","version":1}`, "f.json:2:60: unexpected end of file"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

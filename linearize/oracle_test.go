@@ -21,9 +21,6 @@ func TestRuleHistories(t *testing.T) {
 		t.Fatalf("no test data: %v", err)
 	}
 	for _, f := range files {
-		if strings.Contains(f, "malformed") {
-			continue
-		}
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		t.Run(name, func(t *testing.T) {
 			h, err := linearize.Load(f)
@@ -214,11 +211,18 @@ func histGen(t *rapid.T) (h linearize.History, mutated bool) {
 }
 
 // The direct checker is sound: whatever it finds Illegal, porcupine does
-// too, for the same rule when the history has a single culprit; and
-// porcupine finds legal every history generated without a mutation.
+// too; porcupine finds legal every history generated without a mutation;
+// and the mutations do make both oracles find histories illegal. Where
+// both do, they may blame different rules (the log counts how often): a
+// mutation can break several rules at once.
 func TestDirectCheckerSound(t *testing.T) {
 	stats := map[string]int{}
 	defer func() { t.Logf("porcupine/direct verdicts: %v", stats) }()
+	defer func() {
+		if stats["illegal/illegal"] == 0 {
+			t.Errorf("no mutated history was found illegal by both oracles: the test shows nothing about soundness")
+		}
+	}()
 	rapid.Check(t, func(t *rapid.T) {
 		h, mutated := histGen(t)
 		if err := h.Validate(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rcukit/rcukit/model"
+	"pgregory.net/rapid"
 )
 
 // Short constructors keep the tables readable.
@@ -200,12 +201,13 @@ func TestSettle(t *testing.T) {
 	}
 }
 
-func mustSteps(t *testing.T, s model.State, ops ...model.Op) model.State {
+// mustSteps applies ops to s in order, failing t on the first illegal one.
+func mustSteps(t rapid.TB, s model.State, ops ...model.Op) model.State {
 	t.Helper()
 	for _, o := range ops {
 		next, v := s.Apply(o)
 		if v != nil {
-			t.Fatalf("%v: %v", o, v)
+			t.Fatalf("%v in %v: %v", o, s, v)
 		}
 		s = next
 	}

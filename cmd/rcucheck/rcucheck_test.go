@@ -156,3 +156,19 @@ func TestBuiltCommand(t *testing.T) {
 		}
 	}
 }
+
+// When porcupine runs out of time, the direct checker still decides what
+// it can; and a malformed file outranks an undecided one.
+func TestDirectCheckerDecidesOnTimeout(t *testing.T) {
+	code, out, _ := runCmd(t, "-timeout", "1ns", rules+"sync-early-bad.json")
+	if code != 1 || !strings.Contains(out, "found by the direct checker") {
+		t.Fatalf("exit %d, want 1 with the direct checker's finding:\n%s", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCmd(t, "-timeout", "1ns", bad, rules+"sync-early-ok.json"); code != 2 {
+		t.Fatalf("a malformed file and an undecided one: exit %d, want 2:\n%s", code, out)
+	}
+}
