@@ -121,7 +121,7 @@ func TestPipeFlagsAgeTwo(t *testing.T) {
 	c := quick(time.Second)
 	c.Payload = false // the race detector would report the premature reuse first
 	res, report := run(t, context.Background(), f, c)
-	mustFail(t, res, report, "pipe")
+	mustFail(t, res, report, "pipe", "freed", "reused")
 	// The final Reader Pipe line carries the error mark.
 	if !strings.Contains(report, "] !!! Reader Pipe: ") {
 		t.Errorf("the Reader Pipe line is not marked with !!!")
@@ -176,6 +176,11 @@ func TestBarrierTesterCatchesEarlyBarrier(t *testing.T) {
 	c.StopOnFailure = true
 	res, report := run(t, context.Background(), f, c)
 	mustFail(t, res, report, "barrier")
+	// The barrier tester's own message, not only Barrier's cross-check
+	// in the writer.
+	if !strings.Contains(report, "callbacks queued before it run") {
+		t.Errorf("the barrier tester did not report the early Barrier")
+	}
 	if res.Elapsed > 10*time.Second || !strings.Contains(report, "stopping at the first failure") {
 		t.Errorf("StopOnFailure did not end the run at its first failure (it ran %v)", res.Elapsed)
 	}
@@ -186,7 +191,17 @@ func TestGPCounterContract(t *testing.T) {
 		o.GPs = func() uint64 { return 7 } // a counter that never advances
 	})
 	res, report := run(t, context.Background(), f, quick(time.Second))
-	mustFail(t, res, report, "sync-gp", "callback-gp")
+	mustFail(t, res, report, "sync-gp", "callback-gp", "poll-gp")
+}
+
+// TestPollAfterSync: a Poll that never reports completion, even after a
+// whole Synchronize that began after the Snapshot.
+func TestPollAfterSync(t *testing.T) {
+	f := toyFlavor("toy-poll-never", func(o *torture.Ops, _ *toy) {
+		o.Poll = func(uint64) bool { return false }
+	})
+	res, report := run(t, context.Background(), f, quick(time.Second))
+	mustFail(t, res, report, "poll-after-sync")
 }
 
 // TestPollInReader: a Poll that ignores readers completes a cookie taken

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -33,8 +34,24 @@ func tableConfig() torture.Config {
 	return c
 }
 
+// caughtBy names, for each broken flavor, the engine's checks that its bug
+// can trip; at least one of them must be among the run's failures, so
+// that a FAILURE for an unrelated reason, or a check that stopped
+// working, does not pass.
+var caughtBy = map[string][]string{
+	"busted-sync":     {"pipe", "sync-gp", "freed", "reused"},
+	"busted-call":     {"callback-gp", "pipe", "freed", "reused"},
+	"busted-barrier":  {"barrier"},
+	"busted-poll":     {"poll-in-reader", "poll-gp", "pipe", "freed", "reused"},
+	"busted-publish":  {"uninitialized"},
+	"busted-nest":     {"pipe", "poll-in-reader", "sync-gp", "callback-gp", "freed", "reused"},
+	"busted-flip":     {"poll-in-reader", "pipe", "sync-gp", "callback-gp", "poll-gp", "freed", "reused"},
+	"busted-flip-ref": {"poll-in-reader", "pipe", "sync-gp", "callback-gp", "poll-gp", "freed", "reused"},
+}
+
 // TestFlavors is the table test: every broken flavor ends in FAILURE
-// within its budget, and every correct flavor ends in SUCCESS.
+// within its budget, caught by a check its bug explains, and every
+// correct flavor ends in SUCCESS.
 func TestFlavors(t *testing.T) {
 	for _, f := range flavors.All() {
 		t.Run(f.Name, func(t *testing.T) {
@@ -61,6 +78,17 @@ func TestFlavors(t *testing.T) {
 			case f.Broken:
 				if !strings.HasPrefix(last, "End of test: FAILURE: ") {
 					t.Fatalf("last line %q", last)
+				}
+				want, ok := caughtBy[f.Name]
+				if !ok {
+					t.Fatalf("broken flavor %s has no entry in caughtBy: add the checks its bug trips", f.Name)
+				}
+				if !slices.ContainsFunc(res.Reasons, func(r string) bool {
+					kind, _, _ := strings.Cut(r, ":") // "barrier x2: ..."
+					kind, _, _ = strings.Cut(kind, " ")
+					return slices.Contains(want, kind)
+				}) {
+					t.Fatalf("broken flavor %s was caught, but by none of %v: %v; reproduce: %s", f.Name, want, res.Reasons, res.Command)
 				}
 				t.Logf("caught after %.2fs: %s", res.FirstFailure.Seconds(), strings.Join(res.Reasons, "; "))
 			case !res.Success:
@@ -224,6 +252,9 @@ func TestCheckFlagsBrokenFlavorsThroughTheModel(t *testing.T) {
 			if c.rules == nil {
 				if !res.Success {
 					t.Fatalf("correct flavor failed with -check: %v\n%s", res.Reasons, out.String())
+				}
+				if !regexp.MustCompile(`check: ok: [1-9][0-9]* events`).MatchString(out.String()) {
+					t.Fatalf("the run passed, but its history check did not check anything:\n%s", out.String())
 				}
 				return
 			}
