@@ -127,6 +127,59 @@ var gpsFrozen = wrap("gps-frozen", "rcu", "GPs never advances", func(ops *tortur
 	ops.GPs = func() uint64 { return 7 }
 })
 
+// gpsBackward: the grace-period counter counts down.
+var gpsBackward = wrap("gps-backward", "rcu", "GPs goes back", func(ops *torture.Ops) {
+	gps := ops.GPs
+	ops.GPs = func() uint64 { return 1<<20 - gps() }
+})
+
+// publishInitTwice: Publish initializes the object twice, the second time
+// after readers may hold it.
+var publishInitTwice = wrap("publish-init-twice", "rcu", "Publish runs init twice", func(ops *torture.Ops) {
+	ops.Publish = func(init, store func()) { init(); store(); init() }
+})
+
+// syncStuck: a Synchronize that found a reader inside never returns, even
+// once the reader has left. The suite abandons such an instance without
+// closing it; releaseStuck, when the test is over, lets the stuck calls
+// return and closes the instances, so that nothing leaks.
+var syncStuck = torture.Flavor{Name: "sync-stuck", Broken: true, Doc: "Synchronize hangs after a reader it waited for", New: func(env torture.Env) *torture.Ops {
+	ops := lookup("rcu").New(env)
+	open := new(atomic.Int64)
+	released := make(chan struct{})
+	reader, synchronize := ops.Reader, ops.Synchronize
+	ops.Reader = func() torture.Reader { return counted{reader(), open} }
+	ops.Synchronize = func() {
+		if open.Load() > 0 {
+			<-released // the instance is closed by then: do not touch it
+			return
+		}
+		synchronize()
+	}
+	var once sync.Once
+	closeOps := ops.Close
+	release := func() { once.Do(func() { close(released); closeOps() }) }
+	ops.Close = release
+	stuck.Lock()
+	stuck.release = append(stuck.release, release)
+	stuck.Unlock()
+	return ops
+}}
+
+var stuck struct {
+	sync.Mutex
+	release []func()
+}
+
+func releaseStuck() {
+	stuck.Lock()
+	defer stuck.Unlock()
+	for _, r := range stuck.release {
+		r()
+	}
+	stuck.release = nil
+}
+
 // serialized runs every call of f alone, after the previous one, so that
 // each asks for a grace period of its own.
 func serialized(f func()) func() {

@@ -119,6 +119,9 @@ var doubles = []struct {
 	{pollNever, nil, caught{"guarantees/PollCompletesAfterFullGracePeriod", "polling: Poll denied completion of a cookie taken before a whole Synchronize", ""}},
 	{pollInFlight, nil, caught{"guarantees/PollNeverCompletesBeforeEarlierReadersEnd", "polling: Poll reported a cookie complete while a reader that was inside when the cookie was taken was still inside (a grace period that began before the cookie had ended", ""}},
 	{registerNoop, []conformance.Option{conformance.BlockingReaders()}, caught{"guarantees/SynchronizeWaitsForRegisteredReaders", "registered readers: Synchronize returned while a registered reader that began before it was still inside", ""}},
+	{gpsBackward, nil, caught{"guarantees/GracePeriodCounterAdvances", "grace-period counter: GPs went back from ", ""}},
+	{publishInitTwice, nil, caught{"guarantees/PublishInitializesBeforeStore", "publication: Publish called init 2 times and store 1 times; want once each", ""}},
+	{syncStuck, []conformance.Option{conformance.Patience(time.Second)}, caught{"guarantees/SynchronizeWaitsForPreexistingReaders", "progress: Synchronize did not return within 1s after the reader it waited for ended", ""}},
 	{panicky, nil, caught{"guarantees/SynchronizeWaitsForPreexistingReaders", "the implementation panicked: boom", ""}},
 }
 
@@ -138,6 +141,7 @@ func lookup(name string) torture.Flavor {
 // TestChecksCatchBrokenDoubles shows that the checks no broken flavor
 // reaches can fail too.
 func TestChecksCatchBrokenDoubles(t *testing.T) {
+	t.Cleanup(releaseStuck)
 	for _, d := range doubles {
 		t.Run(d.f.Name, func(t *testing.T) {
 			t.Parallel()
