@@ -64,11 +64,13 @@ const (
 	awaitBound     = 10 * time.Millisecond // for an Await
 )
 
-// Bounds that end a run with a Failure; variables for the tests of those
-// failures.
+// Bounds that end a run with a Failure, and the two oracles; variables
+// for the tests of those failures.
 var (
 	hangTimeout  = 10 * time.Second // after everything was released
 	checkTimeout = time.Minute      // for linearize.Check
+	checkModel   = linearize.Check
+	checkDirect  = linearize.CheckDirect
 )
 
 // An object is one published version.
@@ -242,8 +244,8 @@ func (r *run) judge(data []byte) error {
 	r.log.mu.Lock() // a broken flavor may still run a callback
 	h := r.rec.History()
 	r.log.mu.Unlock()
-	res := linearize.Check(h, linearize.Options{Timeout: checkTimeout, Workers: 1})
-	direct := linearize.CheckDirect(h)
+	res := checkModel(h, linearize.Options{Timeout: checkTimeout, Workers: 1})
+	direct := checkDirect(h)
 	switch {
 	case res.Verdict == linearize.Illegal && res.Rule == "":
 		return r.failure(data, "illegal", res.Report(), h) // no single operation to blame

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
@@ -215,6 +216,30 @@ func TestInconclusive(t *testing.T) {
 	err := RunSchedule(lookup(t, "classic"), build(func(e *enc) { e.lockLoad(A).publish(B).syncReclaim(C).unlock(A).await(C) }))
 	if fl := failureOf(t, err); fl.Rule != "inconclusive" || !strings.Contains(fl.Detail, "unknown: ") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestOraclesAtOdds: a history the model finds legal and the direct
+// checker does not is a bug of rcukit's oracles, and says so; an Illegal
+// verdict that blames no operation is its own rule.
+func TestOraclesAtOdds(t *testing.T) {
+	model, direct := checkModel, checkDirect
+	defer func() { checkModel, checkDirect = model, direct }()
+	schedule := build(func(e *enc) { e.lockLoad(A).publish(B).syncReclaim(C).unlock(A).await(C) })
+
+	checkDirect = func(linearize.History) linearize.Result {
+		return linearize.Result{Verdict: linearize.Illegal, Rule: "sync-early", Detail: "planted"}
+	}
+	if fl := failureOf(t, RunSchedule(lookup(t, "classic"), schedule)); fl.Rule != "oracle-disagreement" || !strings.Contains(fl.Detail, "planted") {
+		t.Errorf("a disagreement of the oracles: got rule %q:\n%s", fl.Rule, fl.Detail)
+	}
+
+	checkDirect = direct
+	checkModel = func(linearize.History, linearize.Options) linearize.Result {
+		return linearize.Result{Verdict: linearize.Illegal, Detail: "no culprit"}
+	}
+	if fl := failureOf(t, RunSchedule(lookup(t, "classic"), schedule)); fl.Rule != "illegal" || !strings.Contains(fl.Detail, "no culprit") {
+		t.Errorf("an Illegal verdict without a culprit: got rule %q:\n%s", fl.Rule, fl.Detail)
 	}
 }
 
