@@ -301,31 +301,36 @@ func (e *engine) resumeChains() {
 // means the shared callback log (for Calls made from callbacks).
 func (e *engine) call(log Log, f func()) {
 	id := e.ids.Add(1)
-	g0 := e.gps()
-	e.c.cbIssued.Add(1)
 	if log == nil {
 		log = e.cbLog
 	}
-	var t uint64
-	if log != nil {
-		t = log.Begin()
+	if log == nil {
+		e.queue(f)
+		return
 	}
+	t := log.Begin()
+	e.queue(func() {
+		ti := e.cbLog.Begin()
+		e.cbLog.End(ti, model.Op{Kind: model.Invoke, ID: id})
+		f()
+	})
+	log.End(t, model.Op{Kind: model.Call, ID: id})
+}
+
+// queue queues f through Ops.Call, unrecorded, counting it and checking,
+// when it runs, that a grace period ended since the Call.
+func (e *engine) queue(f func()) {
+	g0 := e.gps()
+	e.c.cbIssued.Add(1)
 	e.ops.Call(func() {
 		if e.ops.GPs != nil {
 			if g := e.ops.GPs(); g <= g0 {
 				e.fail(failCallbackGP, "a callback ran with the grace-period counter still at %d, as when it was queued: no grace period ended between Call and invocation", g)
 			}
 		}
-		if e.cbLog != nil {
-			ti := e.cbLog.Begin()
-			e.cbLog.End(ti, model.Op{Kind: model.Invoke, ID: id})
-		}
 		f()
 		e.c.cbInvoked.Add(1)
 	})
-	if log != nil {
-		log.End(t, model.Op{Kind: model.Call, ID: id})
-	}
 	e.c.cbQueued.Add(1)
 }
 
