@@ -938,13 +938,8 @@ func runListPlan(mk newList, plan [][]listOp) error {
 	wg.Wait()
 	d.Barrier()
 	d.Close()
-	h := rec.History()
-	res := linearize.Check(h, linearize.Options{Timeout: time.Minute, Workers: 1})
-	if res.Verdict != linearize.Ok {
-		return fmt.Errorf("%s", res.Report())
-	}
-	if direct := linearize.CheckDirect(h); direct.Verdict != linearize.Ok {
-		return fmt.Errorf("linearize.Check found the history legal, linearize.CheckDirect did not:\n%s", direct.Report())
+	if rule, detail := judgeHistory(rec.History()); rule != "" {
+		return fmt.Errorf("%s: %s", rule, detail)
 	}
 	return nil
 }

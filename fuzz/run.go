@@ -244,20 +244,29 @@ func (r *run) judge(data []byte) error {
 	r.log.mu.Lock() // a broken flavor may still run a callback
 	h := r.rec.History()
 	r.log.mu.Unlock()
-	res := checkModel(h, linearize.Options{Timeout: checkTimeout, Workers: 1})
-	direct := checkDirect(h)
-	switch {
-	case res.Verdict == linearize.Illegal && res.Rule == "":
-		return r.failure(data, "illegal", res.Report(), h) // no single operation to blame
-	case res.Verdict == linearize.Illegal:
-		return r.failure(data, string(res.Rule), res.Report(), h)
-	case res.Verdict == linearize.Unknown:
-		return r.failure(data, "inconclusive", res.Report(), h)
-	case direct.Verdict != linearize.Ok:
-		return r.failure(data, "oracle-disagreement",
-			"linearize.Check found the history legal, linearize.CheckDirect did not (a bug of one of the oracles, not of the flavor):\n"+direct.Report(), h)
+	if rule, detail := judgeHistory(h); rule != "" {
+		return r.failure(data, rule, detail, h)
 	}
 	return nil
+}
+
+// judgeHistory checks h with both oracles and returns "" when it is legal;
+// otherwise the rule of a Failure and the report behind it.
+func judgeHistory(h linearize.History) (rule, detail string) {
+	res := checkModel(h, linearize.Options{Timeout: checkTimeout, Workers: 1})
+	switch {
+	case res.Verdict == linearize.Illegal && res.Rule == "":
+		return "illegal", res.Report() // no single operation to blame
+	case res.Verdict == linearize.Illegal:
+		return string(res.Rule), res.Report()
+	case res.Verdict == linearize.Unknown:
+		return "inconclusive", res.Report()
+	}
+	if direct := checkDirect(h); direct.Verdict != linearize.Ok {
+		return "oracle-disagreement",
+			"linearize.Check found the history legal, linearize.CheckDirect did not (a bug of one of the oracles, not of the flavor):\n" + direct.Report()
+	}
+	return "", ""
 }
 
 func (r *run) startActors() {
