@@ -40,6 +40,32 @@ func BenchmarkRead(b *testing.B) {
 			sink = s
 		})
 	})
+	// The same while a grace period is pending, held up by a reader that
+	// stays in its section: each ReadLock yields the processor first
+	// (see the package documentation on oversubscription).
+	b.Run("impl=rcu-gp-pending", func(b *testing.B) {
+		d := rcu.New()
+		defer d.Close()
+		var p rcu.Pointer[payload]
+		p.Store(&payload{1, 2})
+		held := d.ReadLock()
+		waiting := make(chan struct{})
+		go func() { d.Synchronize(); close(waiting) }()
+		defer func() { d.ReadUnlock(held); <-waiting }()
+		for d.Stats().GPSeq == 0 { // until the grace period has started
+			time.Sleep(time.Millisecond)
+		}
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			var s *payload
+			for pb.Next() {
+				t := d.ReadLock()
+				s = p.Load()
+				d.ReadUnlock(t)
+			}
+			sink = s
+		})
+	})
 	b.Run("impl=rwmutex", func(b *testing.B) {
 		var mu sync.RWMutex
 		b.RunParallel(func(pb *testing.PB) {
@@ -179,6 +205,82 @@ func BenchmarkSynchronize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSynchronizeOversubscribed: one Synchronize while readers
+// goroutines spin through empty read sections, as many as or more than
+// there are Ps (-cpu). A reader the scheduler preempts inside its section
+// holds the grace period until it runs again. The baseline is the write
+// side of a sync.RWMutex beside readers spinning through RLock and
+// RUnlock; impl=rcu-noyield (only with -tags rcuinject) is the reference
+// without the yield of new readers while a grace period is pending, as it
+// was before that yield. sections/op counts the readers' sections during
+// one wait.
+func BenchmarkSynchronizeOversubscribed(b *testing.B) {
+	for _, readers := range []int{1, 2, 4, 8} {
+		for _, impl := range oversubscribedImpls() {
+			b.Run(fmt.Sprintf("impl=%s/readers=%d", impl.name, readers), func(b *testing.B) {
+				section, wait, stop := impl.make()
+				defer stop()
+				var sections atomic.Int64
+				done := make(chan struct{})
+				var wg sync.WaitGroup
+				for range readers {
+					wg.Go(func() {
+						for {
+							select {
+							case <-done:
+								return
+							default:
+							}
+							for range 64 {
+								section()
+							}
+							sections.Add(64)
+						}
+					})
+				}
+				lat := make(latencies, 0, b.N)
+				before := sections.Load()
+				for b.Loop() {
+					lat.time(wait)
+				}
+				b.ReportMetric(float64(sections.Load()-before)/float64(b.N), "sections/op")
+				close(done)
+				wg.Wait()
+				lat.report(b)
+			})
+		}
+	}
+}
+
+// An oversubscribedImpl makes an empty read section and a wait for every
+// earlier reader.
+type oversubscribedImpl struct {
+	name string
+	make func() (section, wait, stop func())
+}
+
+func domainImpl(name string, opts ...rcu.Option) oversubscribedImpl {
+	return oversubscribedImpl{name, func() (section, wait, stop func()) {
+		d := rcu.New(opts...)
+		return func() { d.ReadUnlock(d.ReadLock()) }, d.Synchronize, d.Close
+	}}
+}
+
+var rwmutexImpl = oversubscribedImpl{"rwmutex", func() (section, wait, stop func()) {
+	var mu sync.RWMutex
+	section = func() {
+		mu.RLock()
+		//lint:ignore SA2001 an empty read section is the point
+		mu.RUnlock()
+	}
+	wait = func() {
+		mu.Lock()
+		//lint:ignore SA2001 waiting for readers is the point
+		mu.Unlock()
+	}
+	return section, wait, func() {}
+}}
 
 // BenchmarkSynchronizeConcurrent: one op is a round in which every caller
 // runs one Synchronize at the same time; gps/op counts the grace periods a

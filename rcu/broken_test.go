@@ -23,15 +23,17 @@ type syncNoWait struct{ *rcu.Domain }
 func (syncNoWait) Synchronize()                             {}
 func (syncNoWait) SynchronizeContext(context.Context) error { return nil }
 
-// syncNoShare: every Synchronize runs a grace period of its own.
+// syncNoShare: every Synchronize runs a grace period of its own. (The
+// lock is a channel: a goroutine blocked on it is durably blocked, as
+// synctest needs, where one blocked on a sync.Mutex is not.)
 type syncNoShare struct {
 	*rcu.Domain
-	mu *sync.Mutex
+	one chan struct{}
 }
 
 func (w syncNoShare) Synchronize() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.one <- struct{}{}
+	defer func() { <-w.one }()
 	w.Domain.Synchronize()
 }
 
@@ -85,23 +87,38 @@ func (w syncWaitsForAll) Synchronize() {
 }
 
 // readersWaitForGP: a read section waits while a Synchronize is running,
-// as with a reader-writer lock.
+// as with a reader-writer lock. (On a sync.Cond, which synctest counts as
+// durably blocking.)
 type readersWaitForGP struct {
 	*rcu.Domain
-	rw *sync.RWMutex
+	mu      *sync.Mutex
+	cond    *sync.Cond
+	writing *int
+}
+
+func newReadersWaitForGP(d *rcu.Domain) readersWaitForGP {
+	mu := new(sync.Mutex)
+	return readersWaitForGP{d, mu, sync.NewCond(mu), new(int)}
 }
 
 func (w readersWaitForGP) ReadLock() rcu.Token {
-	w.rw.RLock()
-	//lint:ignore SA2001 waiting out a running Synchronize is the bug
-	w.rw.RUnlock()
+	w.mu.Lock()
+	for *w.writing > 0 {
+		w.cond.Wait()
+	}
+	w.mu.Unlock()
 	return w.Domain.ReadLock()
 }
 
 func (w readersWaitForGP) Synchronize() {
-	w.rw.Lock()
-	defer w.rw.Unlock()
+	w.mu.Lock()
+	*w.writing++
+	w.mu.Unlock()
 	w.Domain.Synchronize()
+	w.mu.Lock()
+	*w.writing--
+	w.cond.Broadcast()
+	w.mu.Unlock()
 }
 
 // nestBroken: ending an inner section ends every open section, as when a
@@ -261,9 +278,9 @@ var brokenVariants = []struct {
 		return nestBroken{d, new(sync.Mutex), map[rcu.Token]bool{}}
 	})},
 	{"sync-waits-for-all", checkSyncIgnoresLaterReaders, wrap(func(d *rcu.Domain) syncWaitsForAll { return syncWaitsForAll{newCounting(d)} })},
-	{"sync-no-share", checkConcurrentSyncsShareGracePeriods, wrap(func(d *rcu.Domain) syncNoShare { return syncNoShare{d, new(sync.Mutex)} })},
+	{"sync-no-share", checkConcurrentSyncsShareGracePeriods, wrap(func(d *rcu.Domain) syncNoShare { return syncNoShare{d, make(chan struct{}, 1)} })},
 	{"sync-ignores-ctx", checkSyncContextCancel, wrap(func(d *rcu.Domain) syncIgnoresCtx { return syncIgnoresCtx{d} })},
-	{"readers-wait-for-gp", checkReadersNeverWait, wrap(func(d *rcu.Domain) readersWaitForGP { return readersWaitForGP{d, new(sync.RWMutex)} })},
+	{"readers-wait-for-gp", checkReadersNeverWait, wrap(newReadersWaitForGP)},
 	{"call-immediate", checkCallbackAfterGracePeriod, wrap(func(d *rcu.Domain) callImmediate { return callImmediate{d} })},
 	{"call-twice", checkCallbacksRunExactlyOnce, wrap(func(d *rcu.Domain) callTwice { return callTwice{d} })},
 	{"barrier-no-wait", checkBarrierWaitsForCallbacks, wrap(func(d *rcu.Domain) barrierNoWait { return barrierNoWait{d} })},

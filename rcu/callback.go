@@ -12,8 +12,6 @@ package rcu
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"runtime/debug"
 )
 
@@ -33,40 +31,32 @@ func (d *Domain) Call(fn func()) {
 	if fn == nil {
 		panic("rcu: Call with a nil function")
 	}
+	d.mustOpen("Call")
 	if d.opts.fault(faultCallImmediate) {
 		d.run(fn)
 		return
 	}
 	d.mu.Lock()
-	d.checkOpen("Call")
-	if d.pending() >= uint64(d.opts.maxPending) {
-		d.waitBacklog()
+	if d.pending() >= uint64(d.opts.maxPending) && !d.isInvoker() {
+		// Wait for the backlog to drain below the bound. A callback that
+		// calls Call does not wait: only its own goroutine could drain it.
+		for d.pending() >= uint64(d.opts.maxPending) && !d.isClosed() {
+			d.block(nil, d.progress)
+		}
+	}
+	if d.isClosed() {
+		d.mu.Unlock()
+		panic("rcu: Call on a closed Domain")
 	}
 	d.open = append(d.open, fn)
 	d.queued++
 	first := len(d.open) == 1
+	if first {
+		d.updateYield() // a grace period is now pending
+	}
 	d.mu.Unlock()
 	if first {
 		d.kick(d.kickGP)
-	}
-}
-
-// waitBacklog waits, with d.mu held, until the pending callbacks are below
-// the bound. A callback that calls Call does not wait: only its own
-// goroutine could drain the backlog.
-func (d *Domain) waitBacklog() {
-	d.mu.Unlock()
-	if d.isInvoker() {
-		d.mu.Lock()
-		return
-	}
-	d.mu.Lock()
-	for d.pending() >= uint64(d.opts.maxPending) {
-		ch := d.progress
-		d.mu.Unlock()
-		<-ch
-		d.mu.Lock()
-		d.checkOpen("Call")
 	}
 }
 
@@ -79,56 +69,42 @@ func (d *Domain) pending() uint64 { return d.queued - d.invoked }
 // Barrier must not be called from a callback of d, which would wait for
 // itself; it panics there.
 func (d *Domain) Barrier() {
-	d.checkNotClosed("Barrier")
+	d.mustOpen("Barrier")
 	d.checkReader("Barrier")
-	_ = d.barrier(context.Background(), "Barrier")
+	must("Barrier", d.barrier(nil))
 }
 
 // BarrierContext is Barrier that gives up when ctx is done. It then returns
 // ctx.Err() and leaves d unchanged. On a closed Domain it returns ErrClosed.
 func (d *Domain) BarrierContext(ctx context.Context) error {
+	d.init()
+	d.checkReader("BarrierContext")
+	return d.barrier(ctx)
+}
+
+// barrier waits until the callbacks queued so far have run, or ctx (nil:
+// never) is done. It returns ErrClosed on a closed Domain.
+func (d *Domain) barrier(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.isClosed() {
 		return ErrClosed
 	}
-	d.checkReader("BarrierContext")
-	return d.barrier(ctx, "")
-}
-
-// barrier: method names the caller for the closed-Domain panic; "" asks
-// for ErrClosed instead.
-func (d *Domain) barrier(ctx context.Context, method string) error {
-	d.mu.Lock()
-	if d.closed {
-		if method == "" {
-			d.mu.Unlock()
-			return ErrClosed
-		}
-		d.checkOpen(method)
-	}
 	target := d.queued
 	if d.invoked >= target {
-		d.mu.Unlock()
 		return nil
 	}
-	d.mu.Unlock()
 	if d.isInvoker() {
 		panic("rcu: Barrier called from a callback of the same Domain (it would wait for itself)")
 	}
 	if d.opts.fault(faultBarrierNoWait) {
 		return nil
 	}
-	d.mu.Lock()
 	for d.invoked < target {
-		ch := d.progress
-		d.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := d.block(ctx, d.progress); err != nil {
+			return err
 		}
-		d.mu.Lock()
 	}
-	d.mu.Unlock()
 	return nil
 }
 
@@ -139,7 +115,7 @@ func (d *Domain) invokeLoop(started chan<- int64) {
 	for {
 		d.mu.Lock()
 		for len(d.ready) == 0 {
-			if d.closed {
+			if d.isClosed() {
 				d.mu.Unlock()
 				return
 			}
@@ -183,7 +159,7 @@ func (d *Domain) run(fn func()) (ok bool) {
 			h(v)
 			return
 		}
-		fmt.Fprintf(os.Stderr, "rcu: callback panicked: %v\n%s", v, debug.Stack())
+		report("rcu: callback panicked: %v\n%s", v, debug.Stack())
 	}()
 	fn()
 	return true

@@ -135,7 +135,7 @@ func checkSyncWaitsForNestedReaders(mk maker) error {
 // reader, a reader that begins then does not delay it.
 func checkSyncIgnoresLaterReaders(mk maker) error {
 	stalled := make(chan struct{}, 1)
-	d := mk(rcu.WithStallTimeout(5*time.Millisecond, func(rcu.StallReport) {
+	d := mk(rcu.WithStallTimeout(5*time.Millisecond), rcu.WithStallHandler(func(rcu.StallReport) {
 		select {
 		case stalled <- struct{}{}:
 		default:
@@ -493,7 +493,7 @@ func checkReclaimNeverSeen(mk maker) error {
 	var p rcu.Pointer[version]
 	p.Store(&version{n: 1})
 	stop := make(chan struct{})
-	var bad atomic.Int64
+	var bad, reads atomic.Int64
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -512,14 +512,21 @@ func checkReclaimNeverSeen(mk maker) error {
 					bad.Add(1)
 				}
 				d.ReadUnlock(t)
+				reads.Add(1)
 			}
 		})
 	}
-	deadline := time.Now().Add(300 * time.Millisecond)
-	for n := 2; time.Now().Before(deadline) && bad.Load() == 0; n++ {
+	// Counts, not time: at least 300 versions and 400 read sections, the
+	// same work however fast the machine is. The writer sleeps now and
+	// then, so that readers asleep inside their sections wake up while it
+	// goes on (in a synctest bubble, time advances only then).
+	for n := 2; (n <= 300 || reads.Load() < 400) && bad.Load() == 0; n++ {
 		old := p.Swap(&version{n: n})
 		d.Synchronize()
 		old.poison.Store(true)
+		if n%8 == 0 {
+			time.Sleep(20 * time.Microsecond)
+		}
 	}
 	close(stop)
 	wg.Wait()
@@ -534,7 +541,7 @@ func checkReclaimNeverSeen(mk maker) error {
 // ReadLock.
 func checkStallReport(mk maker) error {
 	reports := make(chan rcu.StallReport, 16)
-	d := mk(rcu.WithDebug(), rcu.WithStallTimeout(10*time.Millisecond, func(r rcu.StallReport) {
+	d := mk(rcu.WithDebug(), rcu.WithStallTimeout(10*time.Millisecond), rcu.WithStallHandler(func(r rcu.StallReport) {
 		select {
 		case reports <- r:
 		default:

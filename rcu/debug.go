@@ -6,12 +6,15 @@ package rcu
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 )
 
 type sectionKey struct {
@@ -26,18 +29,13 @@ type section struct {
 	pcs   []uintptr
 }
 
-type domainGoroutine struct {
-	d    *Domain
-	goid int64
-}
-
 var tracking struct {
 	live atomic.Int32 // open debug Domains; ReadLock and Pointer.Load test it
 
 	mu       sync.Mutex
 	sections map[sectionKey]section
-	byG      map[int64]int           // open sections per goroutine, any Domain
-	byDG     map[domainGoroutine]int // open sections per goroutine and Domain
+	byG      map[int64]map[*Domain]int // open sections per goroutine and Domain
+	pointers map[any]*Domain           // the Domain each Pointer was first loaded under, by weak pointer
 }
 
 func track(t Token) {
@@ -47,12 +45,16 @@ func track(t Token) {
 	defer tracking.mu.Unlock()
 	if tracking.sections == nil {
 		tracking.sections = make(map[sectionKey]section)
-		tracking.byG = make(map[int64]int)
-		tracking.byDG = make(map[domainGoroutine]int)
+		tracking.byG = make(map[int64]map[*Domain]int)
+		tracking.pointers = make(map[any]*Domain)
 	}
 	tracking.sections[sectionKey{t.d, t.loc, t.w}] = s
-	tracking.byG[s.goid]++
-	tracking.byDG[domainGoroutine{t.d, s.goid}]++
+	held := tracking.byG[s.goid]
+	if held == nil {
+		held = make(map[*Domain]int)
+		tracking.byG[s.goid] = held
+	}
+	held[t.d]++
 }
 
 // untrack forgets a section. The section is charged to the goroutine that
@@ -66,26 +68,69 @@ func untrack(t Token) {
 		return
 	}
 	delete(tracking.sections, k)
-	decr(tracking.byG, s.goid)
-	decr(tracking.byDG, domainGoroutine{t.d, s.goid})
-}
-
-func decr[K comparable](m map[K]int, k K) {
-	if m[k] <= 1 {
-		delete(m, k)
-	} else {
-		m[k]--
+	held := tracking.byG[s.goid]
+	if held[t.d]--; held[t.d] <= 0 {
+		delete(held, t.d)
+	}
+	if len(held) == 0 {
+		delete(tracking.byG, s.goid)
 	}
 }
 
-// mustRead panics unless the calling goroutine holds a read section.
-func mustRead(what string) {
+// heldDomains names the Domains of a goroutine's held sections. The
+// caller holds tracking.mu.
+func heldDomains(held map[*Domain]int) string {
+	names := make([]string, 0, len(held))
+	for d := range held {
+		names = append(names, d.String())
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// mustRead panics unless the calling goroutine holds a read section, and,
+// when d is not nil, a read section of d.
+func mustRead(what string, d *Domain) {
 	g := goid()
 	tracking.mu.Lock()
-	n := tracking.byG[g]
-	tracking.mu.Unlock()
-	if n == 0 {
+	defer tracking.mu.Unlock()
+	held := tracking.byG[g]
+	switch {
+	case len(held) == 0:
 		panic("rcu: " + what + " called outside a read-side critical section")
+	case d != nil && held[d] == 0:
+		panic(fmt.Sprintf("rcu: %s called inside read sections of %s only; it belongs to %s, whose grace periods do not wait for this reader",
+			what, heldDomains(held), d))
+	}
+}
+
+// mustReadPointer is mustRead for Pointer.Load: a Pointer is bound to the
+// first Domain it is loaded under, when that is the only Domain the
+// loading goroutine holds sections of; a later Load inside sections of
+// other Domains only panics.
+func mustReadPointer[T any](p *Pointer[T]) {
+	g := goid()
+	key := weak.Make(p)
+	tracking.mu.Lock()
+	defer tracking.mu.Unlock()
+	held := tracking.byG[g]
+	if len(held) == 0 {
+		panic("rcu: Pointer.Load called outside a read-side critical section")
+	}
+	d, bound := tracking.pointers[key]
+	switch {
+	case bound && held[d] == 0:
+		panic(fmt.Sprintf("rcu: Pointer.Load inside read sections of %s only, but this Pointer is read under %s (its first Load was inside a section of it only), whose grace periods do not wait for this reader",
+			heldDomains(held), d))
+	case !bound && len(held) == 1:
+		for d := range held {
+			tracking.pointers[key] = d
+		}
+		runtime.AddCleanup(p, func(k weak.Pointer[Pointer[T]]) {
+			tracking.mu.Lock()
+			delete(tracking.pointers, k)
+			tracking.mu.Unlock()
+		}, key)
 	}
 }
 
@@ -98,7 +143,7 @@ func (d *Domain) checkReader(method string) {
 	}
 	g := goid()
 	tracking.mu.Lock()
-	n := tracking.byDG[domainGoroutine{d, g}]
+	n := tracking.byG[g][d]
 	tracking.mu.Unlock()
 	if n > 0 {
 		panic("rcu: " + method + " called inside a read-side critical section of the same Domain (self-deadlock)")

@@ -26,7 +26,9 @@
 //
 // Each Domain is independent, like an srcu_struct: its grace periods wait
 // only for its own readers, and readers may block or sleep inside a
-// section.
+// section. The zero Domain is ready to use, like a sync.Mutex; New makes
+// one with options. A Domain starts two goroutines at its first use, and
+// Close stops them.
 //
 // # Guarantees
 //
@@ -47,14 +49,22 @@
 //   - Polling: d.Poll(c) returns true only once a full grace period has
 //     elapsed since d.Snapshot returned c; so the end of every section that
 //     began before the Snapshot synchronizes before such a Poll returns.
-//   - Progress: ReadLock never waits; Synchronize ends once the sections it
-//     waits for end, even under a stream of new readers; concurrent callers
-//     share grace periods; pending callbacks stay below a bound.
+//   - Progress: ReadLock never waits for a grace period; Synchronize ends
+//     once the sections it waits for end, even under a stream of new
+//     readers; concurrent callers share grace periods; pending callbacks
+//     stay below a bound.
 //
 // Misuse panics at once with a message that starts with "rcu: ": a Token
-// unlocked twice, Call(nil), any method of a closed Domain. WithDebug adds
-// checks that cost time: Pointer.Load outside every read section, and
-// Synchronize or Barrier inside a section of the same Domain.
+// unlocked twice, Call(nil), any method of a closed Domain. Misuse that
+// cannot be seen at once is reported: a grace period that has waited
+// DefaultStallTimeout (10 s) for its readers writes a stall report to
+// standard error, naming the usual causes (a ReadUnlock that was
+// forgotten, a Synchronize or Barrier called inside a read section of the
+// same Domain) with the stacks of the goroutines waiting on the Domain.
+// WithStallTimeout and WithStallHandler change that. WithDebug adds checks
+// that cost time: Pointer.Load outside every read section or under the
+// wrong Domain, and Synchronize or Barrier inside a section of the same
+// Domain.
 //
 // # When not to use it
 //
@@ -70,4 +80,30 @@
 // readers' slots; with no readers it takes a few microseconds. Callbacks
 // are batched: one grace period serves every callback queued before it
 // started.
+//
+// # Oversubscription
+//
+// A grace period waits for readers that are inside their sections. When
+// goroutines outnumber the Ps and keep them busy, the scheduler may
+// preempt a reader inside its section and not run it again for a time
+// slice (about 10 ms), and the grace period would wait that long. To keep
+// that from happening, while a grace period is pending or anyone waits on
+// the Domain, ReadLock first yields the processor, on one call in eight on
+// each P: a preempted
+// reader then gets to run and end its section, and a waiter that the grace
+// period's end has woken gets to run too. The reader does not wait for the
+// grace period; it only lets others run first. With four goroutines
+// spinning through sections on two Ps, Synchronize takes a few
+// microseconds (BENCHMARKS.md). What remains:
+//
+//   - While someone waits, the yields make a read section cost about
+//     twice as much on average (about 30 ns instead of 15 here); with no
+//     grace period pending a section costs what it always did. A writer
+//     that runs grace periods back to back therefore slows the readers
+//     down; goroutines that never enter a section are not slowed at all.
+//   - A reader that blocks or sleeps inside its section holds every grace
+//     period until it ends, whatever the scheduler does.
+//   - A reader preempted inside a section while no other reader enters one
+//     (for example, preempted by unrelated busy goroutines) still waits for
+//     its turn, as any goroutine does.
 package rcu

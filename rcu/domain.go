@@ -2,6 +2,8 @@ package rcu
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,18 +17,24 @@ var ErrClosed = errors.New("rcu: domain is closed")
 // WithMaxPending option.
 const DefaultMaxPending = 1 << 16
 
+// DefaultStallTimeout is how long a grace period waits for readers before
+// a stall report, unless WithStallTimeout says otherwise.
+const DefaultStallTimeout = 10 * time.Second
+
 // A Domain is an independent RCU domain, like an srcu_struct: its grace
-// periods wait only for its own read sections. Create one with New and stop
-// it with Close. A Domain must not be copied.
+// periods wait only for its own read sections. The zero Domain is ready to
+// use, with the default options; New makes one with options. A Domain must
+// not be copied after first use. Close stops it.
 //
-// A Domain runs two goroutines: one drives grace periods, the other invokes
-// callbacks. Close stops both.
+// A Domain runs two goroutines, started at its first use: one drives grace
+// periods, the other invokes callbacks. Close stops both, so a Domain that
+// has been used should be closed once it is no longer needed.
 type Domain struct {
 	_ noCopy
 
 	// Read side. Written by readers (slots) and by the grace-period
 	// goroutine (ctl); read by everyone.
-	ctl       atomic.Uint64 // ctlIdx | ctlClosed
+	ctl       atomic.Uint64 // ctlIdx | ctlReady | ctlYield | ctlClosed
 	shardMask uint32
 	shards    []shard
 	ovf       overflow
@@ -35,6 +43,9 @@ type Domain struct {
 	started   atomic.Uint64 // number of grace periods started
 	completed atomic.Uint64 // number of grace periods completed
 	expWant   atomic.Uint64 // highest grace period an expedited caller waits for
+
+	once sync.Once // initializes the fields below and the read side
+	id   uint64    // names the Domain in messages
 
 	mu sync.Mutex // guards the fields below
 
@@ -53,8 +64,13 @@ type Domain struct {
 	progress chan struct{} // closed when invoked advances
 	invoker  int64         // goroutine id of the callback goroutine
 
-	closing bool // Close has begun: wait for the backlog, still accept Calls
-	closed  bool // Close has drained everything: every method panics
+	closing bool // Close has begun; closed is ctl&ctlClosed
+
+	// Stall diagnosis: goroutines blocked in a wait on d, and what those
+	// asked by the last probe said (see stall.go).
+	blocked int
+	probe   chan struct{}
+	answers []string
 
 	kickGP  chan struct{} // wakes the grace-period goroutine
 	kickInv chan struct{} // wakes the callback goroutine
@@ -79,6 +95,10 @@ type options struct {
 	hookOptions // test hooks; empty unless built with -tags rcuinject
 }
 
+func defaultOptions() options {
+	return options{maxPending: DefaultMaxPending, stallTimeout: DefaultStallTimeout}
+}
+
 // An Option configures a Domain in New.
 type Option func(*options)
 
@@ -93,15 +113,25 @@ func WithMaxPending(n int) Option {
 	return func(o *options) { o.maxPending = n }
 }
 
-// WithStallTimeout asks for stall reports: whenever a grace period has
-// waited for readers for another timeout, handler receives a StallReport.
-// The handler runs on the grace-period goroutine, which it delays; it must
-// not wait for a grace period of the same Domain.
-func WithStallTimeout(timeout time.Duration, handler func(StallReport)) Option {
-	if timeout <= 0 || handler == nil {
-		panic("rcu: WithStallTimeout needs a positive timeout and a handler")
+// WithStallTimeout sets how long a grace period waits for readers before
+// it reports a stall, and again after every further timeout it waits; 0
+// turns stall reports off. The default is DefaultStallTimeout. Reports go
+// to standard error unless WithStallHandler says otherwise.
+func WithStallTimeout(timeout time.Duration) Option {
+	if timeout < 0 {
+		panic("rcu: WithStallTimeout needs a timeout of 0 (off) or more")
 	}
-	return func(o *options) { o.stallTimeout, o.stallHandler = timeout, handler }
+	return func(o *options) { o.stallTimeout = timeout }
+}
+
+// WithStallHandler hands stall reports to h instead of writing them to
+// standard error. h runs on the grace-period goroutine, which it delays;
+// it must not wait for a grace period of the same Domain.
+func WithStallHandler(h func(StallReport)) Option {
+	if h == nil {
+		panic("rcu: WithStallHandler needs a handler")
+	}
+	return func(o *options) { o.stallHandler = h }
 }
 
 // WithPanicHandler sets what happens to a panic raised by a callback. The
@@ -123,6 +153,10 @@ func WithPanicHandler(h func(v any)) Option {
 //
 //   - Pointer.Load and List.All panic when the calling goroutine holds no
 //     read section;
+//   - Pointer.Load panics when the goroutine holds sections only of other
+//     Domains than the one the Pointer was first loaded under, and List.All
+//     when it holds none of the List's Domain: the grace periods of the
+//     right Domain would not wait for that reader;
 //   - Synchronize, SynchronizeExpedited, WaitFor and Barrier of a debug
 //     Domain panic when the calling goroutine holds a read section of that
 //     same Domain, which would deadlock;
@@ -135,16 +169,35 @@ func WithDebug() Option { return func(o *options) { o.debug = true } }
 
 // New returns a Domain configured by opts.
 func New(opts ...Option) *Domain {
-	d := &Domain{
-		opts:     options{maxPending: DefaultMaxPending},
-		gpDone:   make(chan struct{}),
-		progress: make(chan struct{}),
-		kickGP:   make(chan struct{}, 1),
-		kickInv:  make(chan struct{}, 1),
+	d := new(Domain)
+	d.once.Do(func() {
+		o := defaultOptions()
+		for _, opt := range opts {
+			opt(&o)
+		}
+		d.setup(o)
+	})
+	return d
+}
+
+var domainIDs atomic.Uint64
+
+// init makes sure d is set up, with the default options if New did not
+// set it up.
+func (d *Domain) init() {
+	if d.ctl.Load()&ctlReady == 0 {
+		d.once.Do(func() { d.setup(defaultOptions()) })
 	}
-	for _, o := range opts {
-		o(&d.opts)
-	}
+}
+
+func (d *Domain) setup(o options) {
+	d.opts = o
+	d.id = domainIDs.Add(1)
+	d.gpDone = make(chan struct{})
+	d.progress = make(chan struct{})
+	d.probe = make(chan struct{})
+	d.kickGP = make(chan struct{}, 1)
+	d.kickInv = make(chan struct{}, 1)
 	n := 1
 	for n < max(runtime.GOMAXPROCS(0), runtime.NumCPU()) {
 		n <<= 1
@@ -159,16 +212,21 @@ func New(opts ...Option) *Domain {
 	go d.gpLoop()
 	go d.invokeLoop(started)
 	d.invoker = <-started
-	return d
+	d.setCtl(ctlReady, true) // publishes the fields above to lock-free readers
 }
+
+// String names d in messages: "rcu.Domain 3 (0xc000012345)".
+func (d *Domain) String() string { return fmt.Sprintf("rcu.Domain %d (%p)", d.id, d) }
 
 // Close waits until every callback queued on d has run, including callbacks
 // queued by those callbacks, and every requested grace period has ended;
 // then it stops d's goroutines. Calls made while Close waits are accepted.
 // After Close returns, every method of d panics, except that ReadUnlock
-// still ends sections opened before, and the context-aware methods return
-// ErrClosed. Close must not be called from a callback.
+// still ends sections opened before, Stats still reports, and the
+// context-aware methods return ErrClosed. Close must not be called from a
+// callback.
 func (d *Domain) Close() {
+	d.init()
 	if d.isInvoker() {
 		panic("rcu: Close called from a callback of the same Domain (it would wait for itself)")
 	}
@@ -178,22 +236,15 @@ func (d *Domain) Close() {
 		panic("rcu: Close of a closed Domain")
 	}
 	d.closing = true
-	d.mu.Unlock()
-	for {
-		d.mu.Lock()
-		if d.pending() == 0 && d.want <= d.completed.Load() {
-			d.closed = true
-			d.setCtl(ctlClosed, true)
-			d.mu.Unlock()
-			break
-		}
+	for d.pending() > 0 || d.want > d.completed.Load() {
 		ch := d.progress
 		if d.pending() == 0 {
 			ch = d.gpDone // only grace periods are outstanding
 		}
-		d.mu.Unlock()
-		<-ch
+		d.block(nil, ch)
 	}
+	d.setCtl(ctlClosed, true)
+	d.mu.Unlock()
 	d.kick(d.kickGP)
 	d.kick(d.kickInv)
 	d.wg.Wait()
@@ -202,11 +253,21 @@ func (d *Domain) Close() {
 	}
 }
 
-// checkOpen panics if d is closed. The caller holds d.mu, which checkOpen
-// releases before it panics.
-func (d *Domain) checkOpen(method string) {
-	if d.closed {
-		d.mu.Unlock()
+// isClosed reports whether Close has finished.
+func (d *Domain) isClosed() bool { return d.ctl.Load()&ctlClosed != 0 }
+
+// mustOpen panics if d is closed; otherwise it makes sure d is set up.
+func (d *Domain) mustOpen(method string) {
+	d.init()
+	if d.isClosed() {
+		panic("rcu: " + method + " on a closed Domain")
+	}
+}
+
+// must turns an error of an internal wait into the panic of the public
+// method that cannot return it.
+func must(method string, err error) {
+	if err != nil {
 		panic("rcu: " + method + " on a closed Domain")
 	}
 }
@@ -218,7 +279,7 @@ func (d *Domain) setCtl(bit uint64, on bool) {
 		if on {
 			nw |= bit
 		}
-		if d.ctl.CompareAndSwap(old, nw) {
+		if old == nw || d.ctl.CompareAndSwap(old, nw) {
 			return
 		}
 	}
@@ -243,11 +304,12 @@ type Stats struct {
 	StallReports     uint64        // stall reports delivered
 }
 
-// Stats returns d's counters. Counters are read together under one lock, so
-// CallbacksQueued == CallbacksInvoked + CallbacksPending always holds.
+// Stats returns d's counters, also after Close. Counters are read together
+// under one lock, so CallbacksQueued == CallbacksInvoked + CallbacksPending
+// always holds.
 func (d *Domain) Stats() Stats {
+	d.init()
 	d.mu.Lock()
-	d.checkOpen("Stats")
 	defer d.mu.Unlock()
 	return Stats{
 		GracePeriods:     d.completed.Load(),
@@ -260,6 +322,9 @@ func (d *Domain) Stats() Stats {
 		StallReports:     d.stalls,
 	}
 }
+
+// report writes a stall report or a callback's panic to standard error.
+func report(format string, args ...any) { fmt.Fprintf(os.Stderr, format, args...) }
 
 // noCopy makes go vet report copies of a Domain or Pointer.
 type noCopy struct{}

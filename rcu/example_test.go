@@ -55,7 +55,8 @@ type Route struct {
 func ExampleList() {
 	d := rcu.New()
 	defer d.Close()
-	routes := rcu.NewList(d, func(r *Route) { fmt.Printf("released %q via %s\n", r.Prefix, r.Via) })
+	var released []string // appended by the Domain's callback goroutine
+	routes := rcu.NewList(d, func(r *Route) { released = append(released, fmt.Sprintf("%q via %s", r.Prefix, r.Via)) })
 
 	routes.PushBack(&Route{"10.", "eth0"})
 	dflt := routes.PushBack(&Route{"", "eth1"})
@@ -78,7 +79,10 @@ func ExampleList() {
 	routes.Replace(dflt, &Route{"", "eth3"})
 	routes.Remove(lan)
 	fmt.Println("192.168.1.1 via", lookup("192.168.1.1"))
-	d.Barrier() // wait for the releases
+	d.Barrier() // wait for the releases; their appends synchronize before it returns
+	for _, r := range released {
+		fmt.Println("released", r)
+	}
 	// Output:
 	// 192.168.1.1 via eth2
 	// 192.168.1.1 via eth3

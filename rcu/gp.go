@@ -32,7 +32,6 @@ package rcu
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"time"
 )
@@ -45,7 +44,7 @@ type Cookie uint64
 // Snapshot returns a Cookie for the grace periods that have yet to begin
 // (like get_state_synchronize_rcu). It neither starts nor waits for one.
 func (d *Domain) Snapshot() Cookie {
-	d.checkNotClosed("Snapshot")
+	d.mustOpen("Snapshot")
 	return Cookie(d.started.Load() + 1)
 }
 
@@ -54,7 +53,7 @@ func (d *Domain) Snapshot() Cookie {
 // starts a grace period. Every section that began before that Snapshot
 // ended before a Poll that returns true.
 func (d *Domain) Poll(c Cookie) bool {
-	d.checkNotClosed("Poll")
+	d.mustOpen("Poll")
 	if d.opts.fault(faultPollEarly) {
 		c--
 	}
@@ -66,9 +65,9 @@ func (d *Domain) polled(c Cookie) bool { return d.completed.Load() >= uint64(c) 
 // WaitFor returns at once if Poll(c) is true, and otherwise starts the
 // grace periods needed and waits for them (like cond_synchronize_rcu).
 func (d *Domain) WaitFor(c Cookie) {
-	d.checkNotClosed("WaitFor")
+	d.mustOpen("WaitFor")
 	d.checkReader("WaitFor")
-	_ = d.wait(context.Background(), "WaitFor", c, false)
+	must("WaitFor", d.wait(nil, c, false))
 }
 
 // Synchronize waits until every read section of d that began before the
@@ -80,44 +79,39 @@ func (d *Domain) WaitFor(c Cookie) {
 // Synchronize returns, and Synchronize's caller synchronizes before every
 // section that observes a value it stored after Synchronize returns.
 //
-// Calling Synchronize inside a read section of d deadlocks; WithDebug makes
-// it panic instead.
+// Calling Synchronize inside a read section of d deadlocks: the stall
+// report says so, and WithDebug makes it panic instead.
 func (d *Domain) Synchronize() {
-	d.checkNotClosed("Synchronize")
+	d.mustOpen("Synchronize")
 	d.checkReader("Synchronize")
-	_ = d.wait(context.Background(), "Synchronize", d.snapshot("Synchronize"), false)
+	must("Synchronize", d.wait(nil, d.snapshot(), false))
 }
 
 // SynchronizeExpedited is Synchronize for callers that trade CPU for
 // latency: the grace period polls its readers in a yield loop instead of
 // sleeping between polls.
 func (d *Domain) SynchronizeExpedited() {
-	d.checkNotClosed("SynchronizeExpedited")
+	d.mustOpen("SynchronizeExpedited")
 	d.checkReader("SynchronizeExpedited")
-	_ = d.wait(context.Background(), "SynchronizeExpedited", d.snapshot("SynchronizeExpedited"), true)
+	must("SynchronizeExpedited", d.wait(nil, d.snapshot(), true))
 }
 
 // SynchronizeContext is Synchronize that gives up when ctx is done. It then
 // returns ctx.Err(); the grace period it asked for still runs, and d stays
 // fully usable. On a closed Domain it returns ErrClosed.
 func (d *Domain) SynchronizeContext(ctx context.Context) error {
-	if d.isClosed() {
-		return ErrClosed
-	}
+	d.init()
 	d.checkReader("SynchronizeContext")
-	return d.wait(ctx, "", d.snapshot(""), false)
+	return d.wait(ctx, d.snapshot(), false)
 }
 
-// snapshot is Snapshot for Synchronize: with faultNoShare every caller asks
-// for a grace period of its own.
-func (d *Domain) snapshot(method string) Cookie {
+// snapshot is the cookie Synchronize waits for. With faultNoShare every
+// caller asks for a grace period of its own.
+func (d *Domain) snapshot() Cookie {
 	if !d.opts.fault(faultNoShare) {
 		return Cookie(d.started.Load() + 1)
 	}
 	d.mu.Lock()
-	if method != "" {
-		d.checkOpen(method)
-	}
 	c := max(d.want, d.started.Load()) + 1
 	d.want = c
 	d.mu.Unlock()
@@ -125,10 +119,9 @@ func (d *Domain) snapshot(method string) Cookie {
 	return Cookie(c)
 }
 
-// wait requests grace period c and waits until it has completed or ctx is
-// done. method names the caller for the closed-Domain panic; "" asks for
-// ErrClosed instead.
-func (d *Domain) wait(ctx context.Context, method string, c Cookie, expedited bool) error {
+// wait requests grace period c and waits until it has completed or ctx
+// (nil: never) is done. It returns ErrClosed on a closed Domain.
+func (d *Domain) wait(ctx context.Context, c Cookie, expedited bool) error {
 	if d.polled(c) {
 		return nil
 	}
@@ -141,35 +134,23 @@ func (d *Domain) wait(ctx context.Context, method string, c Cookie, expedited bo
 		}
 	}
 	d.mu.Lock()
-	if d.closed {
-		if method == "" {
-			d.mu.Unlock()
-			return ErrClosed
-		}
-		d.checkOpen(method)
+	defer d.mu.Unlock()
+	if d.isClosed() {
+		return ErrClosed
 	}
 	if d.want < uint64(c) {
 		d.want = uint64(c)
+		d.updateYield()
 		d.kick(d.kickGP)
 	}
-	for {
-		// Completions hold d.mu, so ch is closed by the first completion
-		// after the check.
-		ch, done := d.gpDone, d.polled(c)
-		d.mu.Unlock()
-		if done {
-			return nil
+	// Completions hold d.mu, so gpDone is closed by the first completion
+	// after the check.
+	for !d.polled(c) {
+		if err := d.block(ctx, d.gpDone); err != nil {
+			return err
 		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if d.polled(c) {
-			return nil
-		}
-		d.mu.Lock()
 	}
+	return nil
 }
 
 // gpLoop runs grace periods while anyone needs one.
@@ -178,7 +159,8 @@ func (d *Domain) gpLoop() {
 	for {
 		d.mu.Lock()
 		if d.want <= d.completed.Load() && len(d.open) == 0 {
-			closed := d.closed
+			d.updateYield()
+			closed := d.isClosed()
 			d.mu.Unlock()
 			if closed {
 				return
@@ -186,9 +168,9 @@ func (d *Domain) gpLoop() {
 			<-d.kickGP
 			continue
 		}
+		d.mu.Unlock()
 		// Let callers that are ready to run ask before this grace period
 		// starts, so that they share it instead of waiting for the next.
-		d.mu.Unlock()
 		runtime.Gosched()
 		d.mu.Lock()
 		n := d.started.Load() + 1
@@ -223,6 +205,20 @@ func (d *Domain) gpLoop() {
 		d.mu.Unlock()
 		d.kick(d.kickInv)
 	}
+}
+
+// updateYield sets ctlYield, with d.mu held, while a grace period is
+// pending or running, or a goroutine waits on d: new readers then yield
+// once before they begin (readLockSlow). Without it, on a machine with
+// more runnable readers than Ps, a reader preempted inside its section
+// holds the grace period until the scheduler runs it again, a time slice
+// later, and a waiter that the grace period's end has woken waits in the
+// run queue behind readers that never yield; so did the grace-period
+// goroutine itself. The yield makes every ReadLock a scheduling point
+// while, and only while, someone waits.
+func (d *Domain) updateYield() {
+	c := d.completed.Load()
+	d.setCtl(ctlYield, d.blocked > 0 || d.want > c || d.started.Load() > c || len(d.open) > 0)
 }
 
 // Polling policy while a grace period waits for readers.
@@ -266,43 +262,3 @@ func (d *Domain) waitReaders(n, idx uint64, start time.Time) {
 	}
 }
 
-// A StallReport describes a grace period that has waited for readers
-// longer than the stall timeout.
-type StallReport struct {
-	GP      uint64        // the grace period's sequence number
-	Waited  time.Duration // how long it has waited so far
-	Readers int           // sections it is waiting for
-	// Held and Stack describe the oldest section it waits for: how long
-	// that section has been open, and the stack of its ReadLock. Both are
-	// set only for a Domain created WithDebug.
-	Held  time.Duration
-	Stack string
-}
-
-func (r StallReport) String() string {
-	s := fmt.Sprintf("rcu: grace period %d stalled for %v waiting for %d reader(s)", r.GP, r.Waited.Round(time.Millisecond), r.Readers)
-	if r.Stack != "" {
-		s += fmt.Sprintf("; oldest held for %v, opened at:\n%s", r.Held.Round(time.Millisecond), r.Stack)
-	}
-	return s
-}
-
-func (d *Domain) reportStall(n, idx uint64, readers int, waited time.Duration) {
-	r := StallReport{GP: n, Waited: waited, Readers: readers}
-	if d.opts.debug {
-		r.Held, r.Stack = oldestSection(d, idx)
-	}
-	d.mu.Lock()
-	d.stalls++
-	d.mu.Unlock()
-	d.opts.stallHandler(r)
-}
-
-// checkNotClosed panics if Close has finished.
-func (d *Domain) checkNotClosed(method string) {
-	if d.isClosed() {
-		panic("rcu: " + method + " on a closed Domain")
-	}
-}
-
-func (d *Domain) isClosed() bool { return d.ctl.Load()&ctlClosed != 0 }

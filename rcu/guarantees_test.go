@@ -5,130 +5,185 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/rcukit/rcukit/rcu"
 )
 
+// pass runs check on the reference inside a synctest bubble. Time there is
+// fake: it advances only when every goroutine of the bubble is blocked, so
+// a check's waits ("must not happen within hold", "must happen within
+// patience") are measured in steps the Domain takes, not in the speed of
+// the machine, and they cost no wall-clock time.
 func pass(t *testing.T, check func(maker) error) {
 	t.Helper()
-	if err := check(newDomain); err != nil {
-		t.Fatal(err)
+	bubble(t, func(t *testing.T) {
+		if err := check(newDomain); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// bubble runs f in a synctest bubble. A goroutine that f left running
+// (a broken double's, after its check failed) gets patience of the
+// bubble's time to end: the bubble must not end while any runs.
+func bubble(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		f(t)
+		time.Sleep(patience)
+	})
+}
+
+// guaranteeChecks are the checks of check_test.go, one per documented
+// guarantee, under the guarantee's name.
+var guaranteeChecks = []struct {
+	name  string
+	check func(maker) error
+}{
+	{"SynchronizeWaitsForPreexistingReaders", checkSyncWaitsForPreexistingReaders},
+	{"SynchronizeWaitsForNestedReaders", checkSyncWaitsForNestedReaders},
+	{"SynchronizeIgnoresLaterReaders", checkSyncIgnoresLaterReaders},
+	{"ConcurrentSynchronizeSharesGracePeriods", checkConcurrentSyncsShareGracePeriods},
+	{"SynchronizeContextCancel", checkSyncContextCancel},
+	{"ReadersNeverWait", checkReadersNeverWait},
+	{"CallbackRunsAfterGracePeriod", checkCallbackAfterGracePeriod},
+	{"CallbacksRunExactlyOnce", checkCallbacksRunExactlyOnce},
+	{"OneGracePeriodServesABatch", checkOneGracePeriodServesABatch},
+	{"BarrierWaitsForEarlierCallbacks", checkBarrierWaitsForCallbacks},
+	{"BarrierContextCancel", checkBarrierContextCancel},
+	{"PollAfterFullGracePeriod", checkPollAfterFullGracePeriod},
+	{"WaitForStartsGracePeriod", checkWaitForStartsGracePeriod},
+	{"CallWaitsAtPendingBound", checkCallBounded},
+	{"CloseDrainsCallbacks", checkCloseDrains},
+	{"DomainsAreIndependent", checkDomainsIndependent},
+	{"ReaderNeverSeesReclaimedValue", checkReclaimNeverSeen},
+	{"StallReport", checkStallReport},
+	{"StallReportsAreOnByDefault", checkStallReportsOnByDefault},
+}
+
+// TestGuarantees runs every check on the reference, one subtest per
+// guarantee.
+func TestGuarantees(t *testing.T) {
+	for _, c := range guaranteeChecks {
+		t.Run(c.name, func(t *testing.T) { pass(t, c.check) })
 	}
 }
 
-func TestSynchronizeWaitsForPreexistingReaders(t *testing.T) {
-	pass(t, checkSyncWaitsForPreexistingReaders)
+// TestZeroDomain runs every check on zero Domains, which set themselves
+// up with the default options at their first use. (A check that needs
+// options gets a Domain from New.)
+func TestZeroDomain(t *testing.T) {
+	zero := func(opts ...rcu.Option) impl {
+		if len(opts) > 0 {
+			return rcu.New(opts...)
+		}
+		return new(rcu.Domain)
+	}
+	for _, c := range guaranteeChecks {
+		t.Run(c.name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				if err := c.check(zero); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
 }
-func TestSynchronizeWaitsForNestedReaders(t *testing.T) { pass(t, checkSyncWaitsForNestedReaders) }
-func TestSynchronizeIgnoresLaterReaders(t *testing.T)   { pass(t, checkSyncIgnoresLaterReaders) }
-func TestConcurrentSynchronizeSharesGracePeriods(t *testing.T) {
-	pass(t, checkConcurrentSyncsShareGracePeriods)
-}
-func TestSynchronizeContextCancel(t *testing.T)     { pass(t, checkSyncContextCancel) }
-func TestReadersNeverWait(t *testing.T)             { pass(t, checkReadersNeverWait) }
-func TestCallbackRunsAfterGracePeriod(t *testing.T) { pass(t, checkCallbackAfterGracePeriod) }
-func TestCallbacksRunExactlyOnce(t *testing.T)      { pass(t, checkCallbacksRunExactlyOnce) }
-func TestOneGracePeriodServesABatch(t *testing.T)   { pass(t, checkOneGracePeriodServesABatch) }
-func TestBarrierWaitsForEarlierCallbacks(t *testing.T) {
-	pass(t, checkBarrierWaitsForCallbacks)
-}
-func TestBarrierContextCancel(t *testing.T)          { pass(t, checkBarrierContextCancel) }
-func TestPollAfterFullGracePeriod(t *testing.T)      { pass(t, checkPollAfterFullGracePeriod) }
-func TestWaitForStartsGracePeriod(t *testing.T)      { pass(t, checkWaitForStartsGracePeriod) }
-func TestCallWaitsAtPendingBound(t *testing.T)       { pass(t, checkCallBounded) }
-func TestCloseDrainsCallbacks(t *testing.T)          { pass(t, checkCloseDrains) }
-func TestDomainsAreIndependent(t *testing.T)         { pass(t, checkDomainsIndependent) }
-func TestReaderNeverSeesReclaimedValue(t *testing.T) { pass(t, checkReclaimNeverSeen) }
 
 // TestChecksCatchBrokenVariants shows that each check above can fail: a
-// double with the matching bug must make it return an error.
+// double with the matching bug must make it return an error. The doubles
+// run in bubbles too, so that a bug is caught however slow the machine.
 func TestChecksCatchBrokenVariants(t *testing.T) {
 	for _, v := range brokenVariants {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			err := v.check(v.mk)
-			if err == nil {
-				t.Fatalf("the check passed a double whose bug is %s", v.name)
-			}
-			t.Logf("caught: %v", err)
+			bubble(t, func(t *testing.T) {
+				err := v.check(v.mk)
+				if err == nil {
+					t.Fatalf("the check passed a double whose bug is %s", v.name)
+				}
+				t.Logf("caught: %v", err)
+			})
 		})
 	}
 }
 
-func TestStallReport(t *testing.T) { pass(t, checkStallReport) }
-
 func TestStallReportWithoutDebugHasNoStack(t *testing.T) {
-	reports := make(chan rcu.StallReport, 16)
-	d := rcu.New(rcu.WithStallTimeout(10*time.Millisecond, func(r rcu.StallReport) {
-		select {
-		case reports <- r:
-		default:
+	bubble(t, func(t *testing.T) {
+		reports := make(chan rcu.StallReport, 16)
+		d := rcu.New(rcu.WithStallTimeout(10*time.Millisecond), rcu.WithStallHandler(func(r rcu.StallReport) {
+			select {
+			case reports <- r:
+			default:
+			}
+		}))
+		defer d.Close()
+		r := holdReader(d)
+		done := start(d.Synchronize)
+		rep := <-reports
+		r.release()
+		<-done
+		if rep.Readers != 1 || rep.Stack != "" {
+			t.Errorf("report %+v: want 1 reader and no stack", rep)
 		}
-	}))
-	t.Cleanup(d.Close)
-	r := holdReader(d)
-	done := start(d.Synchronize)
-	rep := <-reports
-	r.release()
-	<-done
-	if rep.Readers != 1 || rep.Stack != "" {
-		t.Errorf("report %+v: want 1 reader and no stack", rep)
-	}
+	})
 }
 
 func TestPanickingCallbackDoesNotWedge(t *testing.T) {
-	got := make(chan any, 1)
-	d := rcu.New(rcu.WithPanicHandler(func(v any) { got <- v }))
-	t.Cleanup(d.Close)
-	var after atomic.Bool
-	d.Call(func() { panic("boom") })
-	d.Call(func() { after.Store(true) })
-	d.Barrier()
-	select {
-	case v := <-got:
-		if v != "boom" {
-			t.Errorf("handler got %v, want boom", v)
+	bubble(t, func(t *testing.T) {
+		got := make(chan any, 1)
+		d := rcu.New(rcu.WithPanicHandler(func(v any) { got <- v }))
+		defer d.Close()
+		var after atomic.Bool
+		d.Call(func() { panic("boom") })
+		d.Call(func() { after.Store(true) })
+		d.Barrier()
+		select {
+		case v := <-got:
+			if v != "boom" {
+				t.Errorf("handler got %v, want boom", v)
+			}
+		default:
+			t.Fatal("panic handler was not called")
 		}
-	default:
-		t.Fatal("panic handler was not called")
-	}
-	if !after.Load() {
-		t.Error("the callback after the panicking one did not run")
-	}
-	s := d.Stats()
-	if s.CallbackPanics != 1 || s.CallbacksInvoked != 2 || s.CallbacksPending != 0 {
-		t.Errorf("Stats %+v: want 1 panic, 2 invoked, 0 pending", s)
-	}
-	pass(t, func(maker) error { // the domain still works
-		if !within(start(d.Synchronize), patience) {
-			return errors.New("Synchronize hung after a callback panicked")
+		if !after.Load() {
+			t.Error("the callback after the panicking one did not run")
 		}
-		return nil
+		s := d.Stats()
+		if s.CallbackPanics != 1 || s.CallbacksInvoked != 2 || s.CallbacksPending != 0 {
+			t.Errorf("Stats %+v: want 1 panic, 2 invoked, 0 pending", s)
+		}
+		if !within(start(d.Synchronize), patience) { // the domain still works
+			t.Fatal("Synchronize hung after a callback panicked")
+		}
 	})
 }
 
 func TestCallFromCallbackAtBoundDoesNotDeadlock(t *testing.T) {
-	d := rcu.New(rcu.WithMaxPending(2))
-	t.Cleanup(d.Close)
-	var ran atomic.Int32
-	for range 2 {
-		d.Call(func() {
-			for range 5 { // beyond the bound: must not wait for itself
-				d.Call(func() { ran.Add(1) })
-			}
-		})
-	}
-	if !within(start(d.Barrier), patience) {
-		t.Fatal("a callback calling Call at the bound deadlocked")
-	}
-	d.Barrier()
-	if ran.Load() != 10 {
-		t.Errorf("ran %d nested callbacks, want 10", ran.Load())
-	}
+	bubble(t, func(t *testing.T) {
+		d := rcu.New(rcu.WithMaxPending(2))
+		defer d.Close()
+		var ran atomic.Int32
+		for range 2 {
+			d.Call(func() {
+				for range 5 { // beyond the bound: must not wait for itself
+					d.Call(func() { ran.Add(1) })
+				}
+			})
+		}
+		if !within(start(d.Barrier), patience) {
+			t.Fatal("a callback calling Call at the bound deadlocked")
+		}
+		d.Barrier()
+		if ran.Load() != 10 {
+			t.Errorf("ran %d nested callbacks, want 10", ran.Load())
+		}
+	})
 }
 
-func TestSynchronizeContextOnClosedDomain(t *testing.T) {
+func TestContextMethodsOnClosedDomain(t *testing.T) {
 	d := rcu.New()
 	d.Close()
 	if err := d.SynchronizeContext(context.Background()); !errors.Is(err, rcu.ErrClosed) {
@@ -140,20 +195,29 @@ func TestSynchronizeContextOnClosedDomain(t *testing.T) {
 }
 
 func TestStatsCountGracePeriods(t *testing.T) {
-	d := rcu.New()
-	t.Cleanup(d.Close)
-	before := d.Stats()
-	d.Synchronize()
-	d.Call(func() {})
-	d.Barrier()
-	s := d.Stats()
-	if s.GracePeriods < before.GracePeriods+2 || s.GPSeq != s.GracePeriods {
-		t.Errorf("after a Synchronize and a Barrier: %+v (before %+v)", s, before)
-	}
-	if s.CallbacksQueued != 1 || s.CallbacksInvoked != 1 || s.CallbacksPending != 0 {
-		t.Errorf("callback counters: %+v", s)
-	}
-	if s.LongestGP <= 0 {
-		t.Errorf("LongestGP = %v", s.LongestGP)
-	}
+	bubble(t, func(t *testing.T) {
+		d := rcu.New()
+		before := d.Stats()
+		r := holdReader(d)
+		done := start(d.Synchronize)
+		time.Sleep(hold) // the grace period waits this long for r
+		r.release()
+		<-done
+		d.Call(func() {})
+		d.Barrier()
+		s := d.Stats()
+		if s.GracePeriods < before.GracePeriods+2 || s.GPSeq != s.GracePeriods {
+			t.Errorf("after a Synchronize and a Barrier: %+v (before %+v)", s, before)
+		}
+		if s.CallbacksQueued != 1 || s.CallbacksInvoked != 1 || s.CallbacksPending != 0 {
+			t.Errorf("callback counters: %+v", s)
+		}
+		if s.LongestGP < hold {
+			t.Errorf("LongestGP = %v after a grace period that waited %v for a reader", s.LongestGP, hold)
+		}
+		d.Close()
+		if after := d.Stats(); after != s {
+			t.Errorf("Stats after Close = %+v, want the counters as they were, %+v", after, s)
+		}
+	})
 }

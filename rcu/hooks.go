@@ -44,4 +44,5 @@ const (
 	faultBarrierNoWait                    // Barrier returns without waiting
 	faultPollEarly                        // Poll reports completion one grace period early
 	faultNoShare                          // every Synchronize asks for a grace period of its own
+	faultNoYield                          // readers do not yield while a grace period is pending
 )

@@ -28,6 +28,7 @@ const (
 	FaultBarrierNoWait  = faultBarrierNoWait
 	FaultPollEarly      = faultPollEarly
 	FaultNoShare        = faultNoShare
+	FaultNoYield        = faultNoYield
 )
 
 type hookOptions struct {

@@ -55,9 +55,11 @@ func checkStragglerWaitedFor(opts ...rcu.Option) error {
 }
 
 func TestSynchronizeWaitsForStragglers(t *testing.T) {
-	if err := checkStragglerWaitedFor(); err != nil {
-		t.Fatal(err)
-	}
+	bubble(t, func(t *testing.T) {
+		if err := checkStragglerWaitedFor(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func faulty(f rcu.Fault) maker {
@@ -88,11 +90,26 @@ func TestFaultsAreCaught(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			err := c.check(faulty(c.fault))
-			if err == nil {
-				t.Fatalf("the check passed a domain with fault %s", c.name)
-			}
-			t.Logf("caught: %v", err)
+			bubble(t, func(t *testing.T) {
+				err := c.check(faulty(c.fault))
+				if err == nil {
+					t.Fatalf("the check passed a domain with fault %s", c.name)
+				}
+				t.Logf("caught: %v", err)
+			})
 		})
 	}
+}
+
+// TestNoYieldIsCaught: without the yield of new readers while a grace
+// period is pending, a spinning reader at GOMAXPROCS 1 holds every
+// Synchronize for a time slice, and the check sees it. (Not in a bubble,
+// and not parallel: it is about the real scheduler, at GOMAXPROCS 1.)
+func TestNoYieldIsCaught(t *testing.T) {
+	mk := func(opts ...rcu.Option) *rcu.Domain { return rcu.New(append(opts, rcu.WithFaults(rcu.FaultNoYield))...) }
+	err := checkSynchronizeUnderSpinningReader(mk)
+	if err == nil {
+		t.Fatal("the check passed a Domain whose readers do not yield")
+	}
+	t.Logf("caught: %v", err)
 }

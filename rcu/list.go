@@ -161,7 +161,7 @@ func (l *List[T]) Len() int {
 func (l *List[T]) All() iter.Seq[*Element[T]] {
 	return func(yield func(*Element[T]) bool) {
 		if tracking.live.Load() != 0 {
-			mustRead("List.All")
+			mustRead("List.All", l.d)
 		}
 		for e := l.head.Load(); e != nil; e = e.next.Load() {
 			if !yield(e) {

@@ -37,19 +37,21 @@ func TestReadUnlockTwicePanics(t *testing.T) {
 }
 
 func TestReadUnlockTwiceInsideNestPanics(t *testing.T) {
-	d := rcu.New()
-	t.Cleanup(d.Close)
-	outer := d.ReadLock()
-	inner := d.ReadLock()
-	d.ReadUnlock(inner)
-	mustPanic(t, "not held", func() { d.ReadUnlock(inner) })
-	// The failed unlock changed nothing: outer is still held and ends once.
-	done := start(d.Synchronize)
-	if within(done, hold) {
-		t.Fatal("a rejected double unlock ended the outer section")
-	}
-	d.ReadUnlock(outer)
-	<-done
+	bubble(t, func(t *testing.T) {
+		d := rcu.New()
+		defer d.Close()
+		outer := d.ReadLock()
+		inner := d.ReadLock()
+		d.ReadUnlock(inner)
+		mustPanic(t, "not held", func() { d.ReadUnlock(inner) })
+		// The failed unlock changed nothing: outer is still held and ends once.
+		done := start(d.Synchronize)
+		if within(done, hold) {
+			t.Fatal("a rejected double unlock ended the outer section")
+		}
+		d.ReadUnlock(outer)
+		<-done
+	})
 }
 
 func TestReadUnlockOfReusedSlotPanics(t *testing.T) {
@@ -94,7 +96,6 @@ func TestClosedDomainPanics(t *testing.T) {
 		"Snapshot":             func() { d.Snapshot() },
 		"Poll":                 func() { d.Poll(c) },
 		"WaitFor":              func() { d.WaitFor(c) },
-		"Stats":                func() { d.Stats() },
 		"Close":                d.Close,
 	} {
 		t.Run(name, func(t *testing.T) { mustPanic(t, "closed Domain", f) })
@@ -103,8 +104,8 @@ func TestClosedDomainPanics(t *testing.T) {
 
 func TestBadOptionsPanic(t *testing.T) {
 	mustPanic(t, "WithMaxPending", func() { rcu.WithMaxPending(0) })
-	mustPanic(t, "WithStallTimeout", func() { rcu.WithStallTimeout(0, func(rcu.StallReport) {}) })
-	mustPanic(t, "WithStallTimeout", func() { rcu.WithStallTimeout(time.Second, nil) })
+	mustPanic(t, "WithStallTimeout", func() { rcu.WithStallTimeout(-time.Second) })
+	mustPanic(t, "WithStallHandler", func() { rcu.WithStallHandler(nil) })
 	mustPanic(t, "WithPanicHandler", func() { rcu.WithPanicHandler(nil) })
 	mustPanic(t, "nil Domain", func() { rcu.NewList[int](nil, nil) })
 }
@@ -114,7 +115,7 @@ func TestBadOptionsPanic(t *testing.T) {
 func TestWaitingFromCallbackPanics(t *testing.T) {
 	got := make(chan any, 2)
 	d := rcu.New(rcu.WithPanicHandler(func(v any) { got <- v }))
-	t.Cleanup(d.Close)
+	defer d.Close()
 	d.Call(func() { d.Barrier() })
 	d.Call(func() { d.Close() })
 	d.Barrier()
@@ -136,7 +137,9 @@ func TestDebugLoadOutsideReadSectionPanics(t *testing.T) {
 
 	other := rcu.New() // sections of non-debug domains count too
 	t.Cleanup(other.Close)
-	other.Read(func() { p.Load() })
+	var q rcu.Pointer[int]
+	q.Store(new(int))
+	other.Read(func() { q.Load() })
 
 	l := rcu.NewList[int](d, nil)
 	mustPanic(t, "List.All called outside", func() {
@@ -165,42 +168,84 @@ func TestDebugSynchronizeInsideReadSectionPanics(t *testing.T) {
 	d.Synchronize()
 }
 
+// TestDebugLoadUnderWrongDomainPanics: a Pointer read under one Domain and
+// then loaded inside a section of only another Domain would not be waited
+// for by the first Domain's grace periods; WithDebug makes that Load
+// panic, naming both Domains. The same holds for a List and its Domain.
+func TestDebugLoadUnderWrongDomainPanics(t *testing.T) {
+	a, b := rcu.New(rcu.WithDebug()), rcu.New()
+	t.Cleanup(a.Close)
+	t.Cleanup(b.Close)
+	var p rcu.Pointer[int]
+	p.Store(new(int))
+	a.Read(func() { p.Load() }) // binds p to a
+	b.Read(func() {
+		mustPanic(t, "this Pointer is read under "+a.String(), func() { p.Load() })
+		mustPanic(t, "inside read sections of "+b.String()+" only", func() { p.Load() })
+		a.Read(func() { p.Load() }) // inside sections of both: fine
+	})
+	a.Read(func() { p.Load() })
+
+	l := rcu.NewList[int](a, nil)
+	l.PushBack(1)
+	b.Read(func() {
+		mustPanic(t, "it belongs to "+a.String(), func() {
+			for range l.All() {
+			}
+		})
+	})
+	a.Read(func() {
+		for range l.All() {
+		}
+	})
+
+	// A Pointer first loaded inside sections of two Domains at once is
+	// bound to neither, until a Load inside sections of one of them only.
+	var q rcu.Pointer[int]
+	q.Store(new(int))
+	a.Read(func() { b.Read(func() { q.Load() }) })
+	b.Read(func() { q.Load() }) // binds q to b
+	a.Read(func() { mustPanic(t, "this Pointer is read under "+b.String(), func() { q.Load() }) })
+}
+
 // TestManyBlockedReaders keeps more readers blocked inside sections than a
 // shard has slots, on one P, so that sections overflow the slot tables;
 // grace periods still wait for every one of them.
 func TestManyBlockedReaders(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	d := rcu.New()
-	t.Cleanup(d.Close)
-	const n = 200
-	var wg sync.WaitGroup
-	var entered sync.WaitGroup
-	release := make(chan struct{})
-	entered.Add(n)
-	for range n {
-		wg.Go(func() {
-			tok := d.ReadLock()
-			entered.Done()
-			<-release
-			d.ReadUnlock(tok)
-		})
-	}
-	entered.Wait()
-	done := start(d.Synchronize)
-	if within(done, hold) {
-		t.Fatal("Synchronize returned while readers were blocked inside")
-	}
-	close(release)
-	wg.Wait()
-	<-done
+	bubble(t, func(t *testing.T) {
+		d := rcu.New()
+		defer d.Close()
+		const n = 200
+		var wg sync.WaitGroup
+		var entered sync.WaitGroup
+		release := make(chan struct{})
+		entered.Add(n)
+		for range n {
+			wg.Go(func() {
+				tok := d.ReadLock()
+				entered.Done()
+				<-release
+				d.ReadUnlock(tok)
+			})
+		}
+		entered.Wait()
+		done := start(d.Synchronize)
+		if within(done, hold) {
+			t.Fatal("Synchronize returned while readers were blocked inside")
+		}
+		close(release)
+		wg.Wait()
+		<-done
 
-	// Overflow tokens are checked like slot tokens.
-	toks := make([]rcu.Token, n)
-	for i := range toks {
-		toks[i] = d.ReadLock()
-	}
-	for _, tok := range toks {
-		d.ReadUnlock(tok)
-	}
-	mustPanic(t, "not held", func() { d.ReadUnlock(toks[n-1]) })
+		// Overflow tokens are checked like slot tokens.
+		toks := make([]rcu.Token, n)
+		for i := range toks {
+			toks[i] = d.ReadLock()
+		}
+		for _, tok := range toks {
+			d.ReadUnlock(tok)
+		}
+		mustPanic(t, "not held", func() { d.ReadUnlock(toks[n-1]) })
+	})
 }

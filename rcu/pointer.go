@@ -23,7 +23,7 @@ type Pointer[T any] struct {
 // makes a Load outside every section panic.
 func (p *Pointer[T]) Load() *T {
 	if tracking.live.Load() != 0 {
-		mustRead("Pointer.Load")
+		mustReadPointer(p)
 	}
 	return p.p.Load()
 }

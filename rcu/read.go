@@ -24,6 +24,7 @@ package rcu
 // that is what the two-phase argument in gp.go relies on.
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -43,13 +44,25 @@ const (
 // ctl bits.
 const (
 	ctlIdx    = 1 << 0 // the index new readers count themselves under
-	ctlClosed = 1 << 1 // Close has finished
+	ctlReady  = 1 << 1 // the Domain is set up
+	ctlYield  = 1 << 2 // a grace period is pending: new readers yield first (gp.go)
+	ctlClosed = 1 << 3 // Close has finished
+
+	// ReadLock takes its fast path only when ctl&ctlSlow == ctlReady.
+	ctlSlow = ctlReady | ctlYield | ctlClosed
 )
 
 type shard struct {
-	slots [slotsPerShard]atomic.Uint64
-	_     [64]byte // keep neighbouring shards off this shard's last line
+	slots  [slotsPerShard]atomic.Uint64
+	passes atomic.Uint32 // ReadLocks on this P that did not yield while one was due
+	_      [60]byte      // keep neighbouring shards off this shard's last line
 }
+
+// yieldEvery is how often, per P, a ReadLock yields while a grace period
+// is pending: the first of every yieldEvery. Yielding at every one would
+// cost a section about 120 ns; a preempted reader needs only that the
+// goroutines on its P yield now and then.
+const yieldEvery = 8
 
 // overflow holds the sections that found their shard full.
 type overflow struct {
@@ -72,15 +85,18 @@ type Token struct {
 // ReadLock begins a read-side critical section (like srcu_read_lock) and
 // returns the Token that ends it. Any goroutine may call it without
 // registering; sections nest to any depth, may block and may sleep.
-// ReadLock never waits for writers or grace periods.
+// ReadLock never waits for writers or grace periods. While a grace period
+// is pending it may yield the processor before it begins the section, so
+// that readers preempted inside their sections get to run and end them
+// (see the package documentation on oversubscription).
 //
-// Everything a goroutine did before a ReadLock synchronizes before the end of
-// any grace period that waits for the section, and the end of the section
-// (ReadUnlock) synchronizes before the end of every grace period that began
-// before the section did.
+// The end of the section (ReadUnlock) synchronizes before the end of every
+// grace period that began after the section did (after ReadLock was
+// called), and so before the return of every Synchronize, callback,
+// Barrier and Poll that waits for such a grace period.
 func (d *Domain) ReadLock() Token {
 	ctl := d.ctl.Load()
-	if ctl&ctlClosed != 0 || tracking.live.Load() != 0 {
+	if ctl&ctlSlow != ctlReady || tracking.live.Load() != 0 {
 		return d.readLockSlow(ctl)
 	}
 	return d.readLock(ctl, 0)
@@ -176,15 +192,46 @@ func (d *Domain) Read(f func()) {
 	f()
 }
 
+// readLockSlow sets d up on its first use, refuses a closed d, yields to
+// preempted readers while a grace period is pending, and registers the
+// section with the debug registry while that is on.
 func (d *Domain) readLockSlow(ctl uint64) Token {
+	if ctl&ctlReady == 0 {
+		d.init()
+		ctl = d.ctl.Load()
+	}
 	if ctl&ctlClosed != 0 {
 		panic("rcu: ReadLock on a closed Domain")
+	}
+	if ctl&ctlYield != 0 && !d.opts.fault(faultNoYield) && d.yieldDue() {
+		// A grace period waits, or is about to wait, for the readers
+		// already inside, or a goroutine waits on d. A reader may have
+		// been preempted inside its section, or the waiter woken, and
+		// readers that keep the processors busy would keep them off
+		// until the scheduler's next time slice. Let them run first.
+		// This is not a wait for the grace period: the section then
+		// begins whatever the grace period is doing.
+		runtime.Gosched()
+		ctl = d.ctl.Load() // the index may have flipped meanwhile
+	}
+	if tracking.live.Load() == 0 {
+		return d.readLock(ctl, 0)
 	}
 	// Debug tracking is on: register the section so that Pointer.Load,
 	// Synchronize and stall reports can see who holds what.
 	t := d.readLock(ctl, slotTracked)
 	track(t)
 	return t
+}
+
+// yieldDue reports whether this ReadLock should yield: the first of every
+// yieldEvery on the calling goroutine's P while a grace period is
+// pending. The count is per P, on the P's own shard, so it adds no shared
+// writes.
+func (d *Domain) yieldDue() bool {
+	p := uint32(procPin())
+	procUnpin()
+	return d.shards[p&d.shardMask].passes.Add(1)%yieldEvery == 1
 }
 
 // countReaders reports how many sections are counted under index idx (0 or

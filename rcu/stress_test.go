@@ -22,9 +22,12 @@ func TestStress(t *testing.T) {
 		data   [4]uint64 // every word equals seq while the version is live
 		poison bool
 	}
-	dur := 300 * time.Millisecond
+	// Counts, not durations: every writer publishes at least this many
+	// versions, and the writers go on until the readers have run at least
+	// this many sections, however fast or loaded the machine is.
+	versionsPerWriter, minReads := 400, int64(20000)
 	if testing.Short() {
-		dur = 100 * time.Millisecond
+		versionsPerWriter, minReads = 100, 5000
 	}
 	for _, procs := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("procs=%d", procs), func(t *testing.T) {
@@ -70,15 +73,11 @@ func TestStress(t *testing.T) {
 			var versions atomic.Uint64
 			versions.Store(1)
 			retire := func(old *version) { old.poison = true }
+			var writers sync.WaitGroup
 			for w := range 3 {
-				wg.Go(func() {
+				writers.Go(func() {
 					rng := rand.New(rand.NewPCG(uint64(w), 2))
-					for {
-						select {
-						case <-stop:
-							return
-						default:
-						}
+					for i := 0; i < versionsPerWriter || reads.Load() < minReads; i++ {
 						n := versions.Add(1)
 						old := p.Swap(&version{seq: n, data: [4]uint64{n, n, n, n}})
 						switch rng.IntN(5) {
@@ -106,7 +105,7 @@ func TestStress(t *testing.T) {
 					}
 				})
 			}
-			time.Sleep(dur)
+			writers.Wait()
 			close(stop)
 			wg.Wait()
 			d.Barrier()
@@ -115,8 +114,8 @@ func TestStress(t *testing.T) {
 			if bad.Load() != 0 {
 				t.Fatalf("readers saw reclaimed or torn versions %d times", bad.Load())
 			}
-			if reads.Load() == 0 || s.GracePeriods == 0 {
-				t.Fatal("the stress did no work")
+			if reads.Load() < minReads || s.GracePeriods == 0 {
+				t.Fatalf("the stress did too little: %d reads, %d grace periods", reads.Load(), s.GracePeriods)
 			}
 		})
 	}

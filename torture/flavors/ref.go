@@ -15,7 +15,7 @@ import (
 func refOps(env torture.Env, opts ...rcu.Option) (*torture.Ops, *rcu.Domain) {
 	stalls := new(atomic.Uint64)
 	if env.Stall != nil {
-		opts = append(opts, rcu.WithStallTimeout(env.StallTimeout, func(r rcu.StallReport) {
+		opts = append(opts, rcu.WithStallTimeout(env.StallTimeout), rcu.WithStallHandler(func(r rcu.StallReport) {
 			stalls.Add(1)
 			env.Stall(r.String())
 		}))
