@@ -261,4 +261,3 @@ func (d *Domain) waitReaders(n, idx uint64, start time.Time) {
 		}
 	}
 }
-

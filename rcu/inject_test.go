@@ -106,7 +106,9 @@ func TestFaultsAreCaught(t *testing.T) {
 // Synchronize for a time slice, and the check sees it. (Not in a bubble,
 // and not parallel: it is about the real scheduler, at GOMAXPROCS 1.)
 func TestNoYieldIsCaught(t *testing.T) {
-	mk := func(opts ...rcu.Option) *rcu.Domain { return rcu.New(append(opts, rcu.WithFaults(rcu.FaultNoYield))...) }
+	mk := func(opts ...rcu.Option) *rcu.Domain {
+		return rcu.New(append(opts, rcu.WithFaults(rcu.FaultNoYield))...)
+	}
 	err := checkSynchronizeUnderSpinningReader(mk)
 	if err == nil {
 		t.Fatal("the check passed a Domain whose readers do not yield")
