@@ -6,10 +6,16 @@
 # FAILURE within BUDGET (default 20s), over SEEDS seeds (default 1); the
 # median and maximum time to detect each are printed.
 #
+# A correct flavor's run that could not judge (exit status 3, "End of
+# test: INCONCLUSIVE": the machine starved it even in overtime) is neither
+# a pass nor a failure: it is printed as INCONCLUSIVE with its reason and
+# counted apart. The script exits 1 if any run failed, else 3 if any was
+# inconclusive, else 0; its last line says which.
+#
 # RACE=1 builds with -race (ci/soak.sh does). SCENARIOS and FLAVORS
 # (space-separated names) narrow the matrix. Logs go to LOGDIR (default: a
-# new temporary directory). Every failure prints its scenario, flavor, and
-# the command that reproduces it.
+# new temporary directory). Every failure and every inconclusive run
+# prints its scenario, flavor, and the command that reproduces it.
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-10s}
@@ -41,22 +47,34 @@ flavors() {
 scenario() { grep -v '^#' "ci/scenarios/$1" | tr '\n' ' ' || true; }
 
 failed=()
+inconclusive=()
 runs=0
 
 # check LOG STATUS WHAT REPRO: a run passes if it exited 0, its last line
-# is the SUCCESS verdict, and it printed no "!!!" and no race report.
+# is the SUCCESS verdict, and it printed no "!!!" and no race report. It
+# is inconclusive if it exited 3 with the INCONCLUSIVE verdict and printed
+# neither; anything else fails.
 check() {
 	local log=$1 status=$2 what=$3 repro=$4
 	runs=$((runs + 1))
-	if [ "$status" = 0 ] && [ "$(tail -n 1 "$log")" = "End of test: SUCCESS" ] &&
-		! grep -q -e '!!!' -e 'WARNING: DATA RACE' "$log"; then
-		echo "ok    $what ($(grep -o 'reads [0-9]* ([^)]*)' "$log" | tail -n 1))"
-		return
+	local last printed
+	last=$(tail -n 1 "$log")
+	printed=$(sed -n 's/^rcutorture: reproduce: //p' "$log" | tail -n 1)
+	if ! grep -q -e '!!!' -e 'WARNING: DATA RACE' "$log"; then
+		if [ "$status" = 0 ] && [ "$last" = "End of test: SUCCESS" ]; then
+			echo "ok    $what ($(grep -o 'reads [0-9]* ([^)]*)' "$log" | tail -n 1))"
+			return
+		fi
+		if [ "$status" = 3 ] && [[ $last == "End of test: INCONCLUSIVE: "* ]]; then
+			echo "INCONCLUSIVE $what: ${last#End of test: INCONCLUSIVE: }"
+			echo "      log $log"
+			echo "      reproduce: ${printed:-$repro}"
+			inconclusive+=("$what")
+			return
+		fi
 	fi
 	echo "FAIL  $what: exit status $status; log $log"
 	grep -e 'FAILURE' -e 'DATA RACE' "$log" | head -n 5 | sed 's/^/      /'
-	local printed
-	printed=$(sed -n 's/^rcutorture: reproduce: //p' "$log" | tail -n 1)
 	echo "      reproduce: ${printed:-$repro}"
 	failed+=("$what")
 }
@@ -115,9 +133,15 @@ if [ "$CONTROLS" != 0 ]; then
 fi
 
 echo
+if [ ${#inconclusive[@]} -gt 0 ]; then
+	echo "inconclusive (could not judge, not a pass): ${inconclusive[*]}"
+fi
 if [ ${#failed[@]} -gt 0 ]; then
-	echo "make torture: FAIL: ${#failed[@]} of $runs runs failed: ${failed[*]}"
-	echo "logs: $LOGDIR"
+	echo "make torture: FAIL: ${#failed[@]} of $runs runs failed, ${#inconclusive[@]} inconclusive: ${failed[*]} (logs in $LOGDIR)"
 	exit 1
+fi
+if [ ${#inconclusive[@]} -gt 0 ]; then
+	echo "make torture: INCONCLUSIVE: ${#inconclusive[@]} of $runs runs could not judge, none failed (logs in $LOGDIR)"
+	exit 3
 fi
 echo "make torture: PASS ($runs runs; logs in $LOGDIR)"

@@ -1,7 +1,9 @@
 package torture
 
 // Around the core: the barrier tester, forward-progress floods, stats and
-// writer-stall detection, stutter and shuffle.
+// writer-stall detection, stutter and shuffle. Every liveness check here
+// measures its threshold on the run's progress clock (e.clock), never on
+// the wall clock.
 
 import (
 	"runtime"
@@ -30,7 +32,7 @@ func (e *engine) barrierWorker() {
 			e.fail(failBarrier, "Barrier returned with %d of the %d callbacks queued before it run", got, n)
 			// Let the round finish before the next one, so that rounds
 			// do not overlap.
-			waitFor(e.cfg.StallTimeout, func() bool { return ran.Load() >= n })
+			e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return ran.Load() >= n })
 		}
 		e.gate.sleep(time.Duration(2+rng.IntN(20)) * time.Millisecond)
 	}
@@ -52,16 +54,17 @@ func (e *engine) fwdWorker() {
 }
 
 // flood queues callbacks as fast as Call takes them for up to a second.
-// Grace periods must keep completing (callbacks keep being invoked), and
-// the callbacks pending must stay below FwdBound. Flood callbacks are not
-// recorded in the history: they would swamp it.
+// Grace periods must keep completing (callbacks keep being invoked within
+// StallTimeout of progress time), and the callbacks pending must stay
+// below FwdBound. Flood callbacks are not recorded in the history: they
+// would swamp it.
 func (e *engine) flood() {
 	dur := min(e.cfg.FwdProgress/2, time.Second)
 	invoked := new(atomic.Uint64)
 	var queued, maxPend, flavorMax uint64
 	g0 := e.gps()
 	start := time.Now()
-	lastInv, lastMove := uint64(0), start
+	lastInv, lastMove := uint64(0), e.clock.Now()
 	for e.gate.running() && time.Since(start) < dur {
 		for range 64 {
 			queued++
@@ -77,14 +80,14 @@ func (e *engine) flood() {
 			e.fail(failFwd, "a callback flood reached %d pending callbacks (bound %d): the flavor neither keeps up with Call nor limits it", p, e.cfg.FwdBound)
 			break
 		}
-		if now := time.Now(); inv != lastInv {
+		if now := e.clock.Now(); inv != lastInv {
 			lastInv, lastMove = inv, now
-		} else if now.Sub(lastMove) > e.cfg.StallTimeout {
-			e.fail(failFwd, "no flood callback was invoked for %v with %d pending: grace periods stopped under the flood", now.Sub(lastMove).Round(time.Millisecond), p)
+		} else if idle := now - lastMove; idle > e.cfg.StallTimeout {
+			e.fail(failFwd, "no flood callback was invoked for %v of progress time with %d pending: grace periods stopped under the flood", idle.Round(time.Millisecond), p)
 			break
 		}
 	}
-	if !waitFor(e.cfg.StallTimeout, func() bool { return invoked.Load() == queued }) {
+	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return invoked.Load() == queued }) {
 		e.fail(failFwd, "%d flood callbacks were still pending %v after the flood ended", queued-invoked.Load(), e.cfg.StallTimeout)
 	}
 	e.c.floods.Add(1)
@@ -127,14 +130,15 @@ func (e *engine) statsLoop() {
 }
 
 // checkWriterStall fails the run when the writer has published no new
-// version for a whole stats interval while the run was not paused.
+// version for a whole stats interval of progress time while the run was
+// not paused. A process that was not running stalls nothing.
 func (e *engine) checkWriterStall() {
 	if !e.gate.running() {
 		return
 	}
-	now := e.elapsed()
+	now := e.clock.Now()
 	if idle := now - time.Duration(e.w.progress.Load()); idle > e.cfg.StatInterval {
-		e.fail(failWriterStall, "no new version for %v, more than a stats interval; %s", idle.Round(time.Millisecond), e.writerDump())
+		e.fail(failWriterStall, "no new version for %v of progress time, more than a stats interval; %s", idle.Round(time.Millisecond), e.writerDump())
 		e.w.progress.Store(int64(now)) // report the next stall a whole interval later
 	}
 }
@@ -151,13 +155,13 @@ func (e *engine) stutterLoop() {
 		e.gate.pause()
 		if e.quiesce() && e.rec != nil {
 			if err := e.rec.Cut(); err != nil {
-				e.fail(failCheck, "%v", err)
+				e.recorderErr(err)
 			}
 			e.readBudget.Store(readsPerSegment)
 		}
 		e.c.pauses.Add(1)
 		ended := !e.wait(hold)
-		e.w.progress.Store(int64(e.elapsed()))
+		e.w.progress.Store(int64(e.clock.Now()))
 		e.gate.unpause()
 		if ended {
 			return
@@ -187,14 +191,15 @@ func (e *engine) ended() bool {
 }
 
 // quiesce waits until every worker has parked and every engine callback
-// has run: no operation is in flight.
+// has run: no operation is in flight. Each may take StallTimeout of
+// progress time.
 func (e *engine) quiesce() bool {
-	if !waitFor(e.cfg.StallTimeout, func() bool { return e.ended() || e.gate.parkedWorkers() == e.nworkers }) {
+	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return e.ended() || e.gate.parkedWorkers() == e.nworkers }) {
 		e.fail(failQuiesce, "only %d of %d workers parked within %v of a pause; %s",
 			e.gate.parkedWorkers(), e.nworkers, e.cfg.StallTimeout, e.writerDump())
 		return false
 	}
-	if !waitFor(e.cfg.StallTimeout, func() bool { return e.ended() || e.pendingCallbacks() == 0 }) {
+	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return e.ended() || e.pendingCallbacks() == 0 }) {
 		e.fail(failQuiesce, "%d engine callbacks were still not invoked %v into a pause", e.pendingCallbacks(), e.cfg.StallTimeout)
 		return false
 	}

@@ -16,9 +16,10 @@ import (
 // NewChecker returns a Recorder that checks the run's history against the
 // RCU model with linearize, segment by segment, at every stutter pause. An
 // Illegal segment is an error naming the rule broken, the operations
-// involved and, when opts.HTML asks for one, the visualization's path. A
-// check that cannot decide (Unknown: a timeout, a segment too large to
-// check) is an error at Close: it is never taken for a pass.
+// involved and, when opts.HTML asks for one, the visualization's path: the
+// run is a FAILURE. A check that cannot decide (Unknown: a timeout, a
+// segment too large to check) is an error at Close that wraps
+// ErrInconclusive: the run is INCONCLUSIVE, never taken for a pass.
 //
 // Segments must stay small for porcupine (see linearize.Options): keep
 // stutter pauses frequent (a few hundred milliseconds) and record a
@@ -63,7 +64,7 @@ func (c *checker) verdict(r linearize.Result, final bool) error {
 		}
 		return fmt.Errorf("%s\n%s", msg, r.Report())
 	case r.Verdict == linearize.Unknown && final:
-		return fmt.Errorf("the history check was inconclusive (never taken for a pass): %s", r.Reason)
+		return fmt.Errorf("%w: the history check could not decide: %s", ErrInconclusive, r.Reason)
 	}
 	return nil
 }

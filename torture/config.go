@@ -14,12 +14,19 @@ import (
 // flags; RegisterFlags binds a Config to a FlagSet under those same names,
 // and Args renders a Config back into flags, so that every run can print the
 // exact command that reproduces its configuration.
+//
+// Duration and Overtime are wall-clock time: they bound how long a run
+// takes. The thresholds of the liveness checks (StatInterval for a writer
+// stall, StallTimeout for everything else) are progress time, the time the
+// process actually had to run (see package internal/progress), so that a
+// slow or loaded machine stretches them instead of tripping them.
 type Config struct {
 	Duration         time.Duration // how long to run; 0 runs until the context is done
+	Overtime         time.Duration // how much longer to run, at most, while the health criteria are unmet; 0: no overtime
 	Readers          int           // reader goroutines
 	FakeWriters      int           // goroutines that only wait for grace periods
 	Nest             int           // maximum nesting depth of read sections (1: no nesting)
-	StatInterval     time.Duration // between stats lines; also the writer-stall threshold
+	StatInterval     time.Duration // between stats lines; also the writer-stall threshold, in progress time
 	Seed             uint64        // seeds every worker's random source; 0 picks one
 	Stutter          time.Duration // run this long, then pause everything briefly; 0: never pause
 	Shuffle          time.Duration // change GOMAXPROCS this often; 0: never
@@ -28,7 +35,7 @@ type Config struct {
 	FwdBound         int           // pending flood callbacks beyond this are a FAILURE
 	ReadExit         int           // goroutines per read-exit burst (each reads once and exits); 0: none
 	Inject           float64       // probability that an injection-point hit delays the goroutine; 0: no injection
-	StallTimeout     time.Duration // how long a worker may be stuck in one operation
+	StallTimeout     time.Duration // how long, in progress time, a worker may be stuck in one operation
 	GOMAXPROCS       int           // set GOMAXPROCS for the run; 0 leaves it
 	Payload          bool          // readers also read a plain (non-atomic) payload, for the race detector
 	StopOnFailure    bool          // end the run at its first failure
@@ -47,6 +54,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Duration:         30 * time.Second,
+		Overtime:         30 * time.Second,
 		Readers:          2 * runtime.NumCPU(),
 		FakeWriters:      2,
 		Nest:             3,
@@ -68,10 +76,11 @@ func DefaultConfig() Config {
 // with c's current values as defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "how long to run (0: until interrupted)")
+	fs.DurationVar(&c.Overtime, "overtime", c.Overtime, "run on for up to this long after -duration while the run has not gathered enough evidence to judge (0: never)")
 	fs.IntVar(&c.Readers, "readers", c.Readers, "reader goroutines")
 	fs.IntVar(&c.FakeWriters, "fakewriters", c.FakeWriters, "goroutines that wait for grace periods in random ways")
 	fs.IntVar(&c.Nest, "nest", c.Nest, "maximum nesting depth of read sections")
-	fs.DurationVar(&c.StatInterval, "stat-interval", c.StatInterval, "between stats lines; a writer with no new version for this long is a FAILURE")
+	fs.DurationVar(&c.StatInterval, "stat-interval", c.StatInterval, "between stats lines; a writer with no new version for this long (in progress time) is a FAILURE")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (0: pick one)")
 	fs.DurationVar(&c.Stutter, "stutter", c.Stutter, "run this long between pauses of every worker (0: never pause)")
 	fs.DurationVar(&c.Shuffle, "shuffle", c.Shuffle, "change GOMAXPROCS this often (0: never)")
@@ -80,7 +89,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.FwdBound, "fwd-bound", c.FwdBound, "pending flood callbacks beyond this are a FAILURE")
 	fs.IntVar(&c.ReadExit, "read-exit", c.ReadExit, "goroutines per read-exit burst (0: none)")
 	fs.Float64Var(&c.Inject, "inject", c.Inject, "probability that an injection-point hit delays the goroutine (0: none)")
-	fs.DurationVar(&c.StallTimeout, "stall-timeout", c.StallTimeout, "how long a worker may be stuck in one operation")
+	fs.DurationVar(&c.StallTimeout, "stall-timeout", c.StallTimeout, "how long (in progress time) a worker may be stuck in one operation")
 	fs.IntVar(&c.GOMAXPROCS, "gomaxprocs", c.GOMAXPROCS, "GOMAXPROCS for the run (0: leave it)")
 	fs.BoolVar(&c.Payload, "payload", c.Payload, "readers also read a plain payload, so that -race sees premature reuse")
 	fs.BoolVar(&c.StopOnFailure, "stop-on-failure", c.StopOnFailure, "end the run at its first failure")
@@ -93,6 +102,7 @@ func (c Config) Args() []string {
 	d := func(v time.Duration) string { return v.String() }
 	args := []string{
 		"-duration", d(c.Duration),
+		"-overtime", d(c.Overtime),
 		"-readers", strconv.Itoa(c.Readers),
 		"-fakewriters", strconv.Itoa(c.FakeWriters),
 		"-nest", strconv.Itoa(c.Nest),
@@ -139,6 +149,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Duration < 0:
 		return bad("Config.Duration %v is negative", c.Duration)
+	case c.Overtime < 0:
+		return bad("Config.Overtime %v is negative", c.Overtime)
 	case c.Readers < 1:
 		return bad("Config.Readers is %d; at least one reader is needed", c.Readers)
 	case c.FakeWriters < 0, c.BarrierCallbacks < 0, c.ReadExit < 0, c.GOMAXPROCS < 0:

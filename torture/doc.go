@@ -36,9 +36,7 @@
 //     callbacks must keep being invoked, and the pending count must stay
 //     below Config.FwdBound;
 //   - a writer that publishes no new version for a whole stats interval is
-//     a FAILURE, with a dump of what it was doing; the engine also fails a
-//     run in which it did not do its job (a starved reader, no element
-//     ever freed);
+//     a FAILURE, with a dump of what it was doing;
 //   - readers also read a plain (non-atomic) payload that the writer
 //     rewrites only when it recycles an element, so that under -race a
 //     premature reuse is also a data race (Config.Payload).
@@ -57,16 +55,50 @@
 // in this run. The broken flavors of torture/flavors show what the engine
 // does catch, and how fast.
 //
+// # A slow machine is not a failure
+//
+// A verdict must not depend on how fast the machine is. Two rules keep it
+// so.
+//
+// Health is judged by counts. A run can judge only if it did its job:
+// every reader completed at least one section, and at least one element
+// reached age PipeLen and was freed (a starved writer makes a broken RCU
+// look fine, since the freed-element checks never run). When Duration is
+// over and these health criteria are not met yet, the run goes on in
+// overtime until they are, for at most Config.Overtime; a run that has
+// failed, or is interrupted, does not. A run that still has not met them
+// is INCONCLUSIVE, never a SUCCESS, and not a FAILURE either: the flavor
+// did nothing wrong.
+//
+// Liveness is measured in progress time. Every check that fails a run
+// because something did not happen in time (a writer stall, workers that
+// do not park for a pause or stop at the end, callbacks that are not
+// invoked, a callback flood that stops making progress) measures its
+// threshold in the time the process actually had to run, not wall-clock
+// time: a loaded machine stretches the threshold, and a stopped process
+// never reaches it. A flavor's own grace-period stall reports (Env.Stall)
+// come from its wall clock; one counts as a FAILURE only if the process
+// had at least half of the StallTimeout window to run, and is otherwise
+// printed as a note and counted in the health line as a liveness check
+// not judged.
+//
 // # Report
 //
 // Run prints a header (flavor, configuration, supported operations,
 // workers), a block of stats every Config.StatInterval, every failure as it
-// happens (lines marked "!!!"), the final stats, a health line, the seed
-// and the command that reproduces the configuration, and finally exactly
-// one of
+// happens (lines marked "!!!"), when overtime starts and ends, the final
+// stats, a health line, the seed and the command that reproduces the
+// configuration, and finally exactly one of
 //
 //	End of test: SUCCESS
 //	End of test: FAILURE: <kinds>
+//	End of test: INCONCLUSIVE: <why>
+//
+// FAILURE if any check failed; else INCONCLUSIVE if the run could not
+// judge: it left a health criterion unmet, or the history check could not
+// decide (see Recorder and ErrInconclusive); else SUCCESS. An INCONCLUSIVE
+// run is not a pass: run it again, longer, or on a quieter machine, with
+// the command it prints.
 //
 // # History checking
 //
@@ -75,5 +107,6 @@
 // since the last pause is handed to the recorder to check. NewChecker
 // returns one backed by package linearize, which checks each segment
 // against the RCU model; an illegal segment is a FAILURE naming the rule
-// broken and the path of its visualization.
+// broken and the path of its visualization, and a segment the checker
+// cannot decide makes the run INCONCLUSIVE.
 package torture

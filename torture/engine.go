@@ -2,6 +2,7 @@ package torture
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,18 +11,53 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rcukit/rcukit/internal/progress"
 )
 
-// Result is the outcome of a run.
+// A Verdict is how a run ended.
+type Verdict int
+
+const (
+	// Success: no check failed, and the run gathered enough evidence for
+	// its checks to judge.
+	Success Verdict = iota + 1
+	// Failure: some check failed.
+	Failure
+	// Inconclusive: no check failed, but the run could not judge: it
+	// gathered too little evidence even in overtime (a reader or the
+	// writer was starved), or the history check could not decide. It is
+	// not a pass, and not a FAILURE of the flavor either.
+	Inconclusive
+)
+
+var verdictNames = [...]string{Success: "SUCCESS", Failure: "FAILURE", Inconclusive: "INCONCLUSIVE"}
+
+func (v Verdict) String() string {
+	if v > 0 && int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return fmt.Sprintf("Verdict(%d)", int(v))
+}
+
+// Result is the outcome of a run. Its Verdict is Failure if any failure
+// was recorded (Reasons), else Inconclusive if the run could not judge
+// (Inconclusive), else Success.
 type Result struct {
-	Success bool
+	Verdict Verdict
 	Reasons []string // one per kind of failure, with its count and first message
-	Seed    uint64
-	Command string // reproduces the run's configuration
+	// Inconclusive says why the run could not judge: health criteria left
+	// unmet, a history check that could not decide. A run that failed
+	// lists only the undecided history checks here.
+	Inconclusive []string
+	Seed         uint64
+	Command      string // reproduces the run's configuration
 
 	Elapsed      time.Duration
+	Overtime     time.Duration // how long the run went on after Duration to meet the health criteria
 	FirstFailure time.Duration // when the first failure happened; 0 if none
 	Interrupted  bool          // the context ended the run
+	NotJudged    uint64        // liveness checks not judged because the process was starved
 
 	Reads      uint64 // read sections, nested ones included
 	Versions   uint64 // elements published
@@ -49,11 +85,14 @@ type engine struct {
 	inj    *injector // nil when the run does not inject
 	rec    Recorder  // nil unless checking
 	start  time.Time
+	clock  *progress.Clock // measures every liveness check: see Config
 	out    output
 	gate   gate
 	fails  failures
 	c      counters
 	gps0   uint64 // the flavor's GP count at the start
+
+	notJudged atomic.Uint64 // liveness checks not judged: the process was starved
 
 	cur     atomic.Pointer[element] // the current element
 	pool    pool
@@ -117,10 +156,12 @@ func (e *engine) log(name string) Log {
 // Run tortures a fresh instance of flavor f as cfg says, printing a report
 // to cfg.Out, and returns the verdict. The run ends after cfg.Duration,
 // when ctx is done (a clean end, as on SIGINT: final stats and a verdict),
-// or, with cfg.StopOnFailure, at the first failure. The report's last line
-// is "End of test: SUCCESS" or "End of test: FAILURE: <reasons>", and a
-// report that fails prints the seed and the command that reproduces the
-// configuration.
+// or, with cfg.StopOnFailure, at the first failure. A run whose Duration
+// is over before it met the health criteria (every reader completed a
+// section, some element was freed) goes on in overtime until it does, for
+// at most cfg.Overtime. The report's last line is "End of test: SUCCESS",
+// "End of test: FAILURE: <kinds>" or "End of test: INCONCLUSIVE: <why>",
+// after the seed and the command that reproduces the configuration.
 //
 // Run panics with a "torture: ..." message if cfg or the flavor's Ops are
 // unusable.
@@ -141,9 +182,14 @@ func Run(ctx context.Context, f Flavor, cfg Config) *Result {
 	}
 	e.gate.init()
 	e.fails.init()
+	e.clock = progress.Acquire()
+	defer progress.Release(e.clock)
 	e.start = time.Now()
+	now := int64(e.clock.Now()) // the clock is shared: it does not start at 0
+	e.w.since.Store(now)
+	e.w.progress.Store(now)
 
-	env := Env{StallTimeout: cfg.StallTimeout, Stall: func(r string) { e.fail(failGPStall, "%s", r) }}
+	env := Env{StallTimeout: cfg.StallTimeout, Stall: e.stallReport}
 	if cfg.Inject > 0 {
 		e.inj = newInjector(cfg.Inject)
 		env.Inject = e.inj.hit
@@ -188,6 +234,7 @@ func Run(ctx context.Context, f Flavor, cfg Config) *Result {
 	res := &Result{Seed: cfg.Seed, Command: cfg.Command(f)}
 	select {
 	case <-deadline:
+		e.overtime(ctx, res)
 	case <-ctx.Done():
 		res.Interrupted = true
 		e.printf("interrupted: ending the run")
@@ -321,64 +368,140 @@ func (e *engine) startWorkers() {
 	}
 }
 
-// wait waits for wg up to d and reports whether it finished.
-func wait(wg *sync.WaitGroup, d time.Duration) bool {
+// waitGroup waits for wg, up to d of progress time, and reports whether
+// it finished.
+func (e *engine) waitGroup(wg *sync.WaitGroup, d time.Duration) bool {
 	ch := make(chan struct{})
 	go func() {
 		wg.Wait()
 		close(ch)
 	}()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ch:
-		return true
-	case <-t.C:
-		return false
-	}
-}
-
-// waitFor polls cond until it holds or d has passed.
-func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for sleep := 50 * time.Microsecond; !cond(); sleep = min(2*sleep, 10*time.Millisecond) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(sleep)
-	}
-	return true
+	return e.clock.Within(ch, d)
 }
 
 // pendingCallbacks is the number of engine callbacks queued but not run.
 func (e *engine) pendingCallbacks() uint64 { return e.c.cbIssued.Load() - e.c.cbInvoked.Load() }
 
+// overtime runs the run on after its Duration while the health criteria
+// are unmet, for at most Config.Overtime of wall-clock time, so that a run
+// on a slow or loaded machine gathers the evidence a verdict needs instead
+// of giving up. A failure, or the end of ctx, ends it early; a run that
+// has already failed needs no more evidence.
+func (e *engine) overtime(ctx context.Context, res *Result) {
+	unmet := e.unmet()
+	if e.cfg.Overtime == 0 || len(unmet) == 0 || e.fails.any.Load() {
+		return
+	}
+	e.printf("overtime: %s; running on for up to %v until the health criteria are met", strings.Join(unmet, "; "), e.cfg.Overtime)
+	start := time.Now()
+	limit := time.NewTimer(e.cfg.Overtime)
+	defer limit.Stop()
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	end := func(how string) {
+		res.Overtime = time.Since(start)
+		e.printf("overtime: ended after %v: %s", res.Overtime.Round(time.Millisecond), how)
+	}
+	for {
+		select {
+		case <-limit.C:
+			end("the health criteria are still unmet")
+			return
+		case <-ctx.Done():
+			res.Interrupted = true
+			end("interrupted")
+			return
+		case <-e.fails.first:
+			end("a failure")
+			return
+		case <-poll.C:
+			if len(e.unmet()) == 0 {
+				end("the health criteria are met")
+				return
+			}
+		}
+	}
+}
+
+// unmet returns the health criteria the run has not met yet. They are
+// counts, never times: every reader has completed a section, and some
+// element has reached age PipeLen and been freed. A run that has not met
+// them cannot judge: a starved reader or writer makes a broken RCU look
+// fine.
+func (e *engine) unmet() []string {
+	var why []string
+	starved := 0
+	for i := range e.cfg.Readers {
+		if e.readers[i].reads.Load() == 0 {
+			starved++
+		}
+	}
+	if starved > 0 {
+		why = append(why, fmt.Sprintf("%d of %d readers never completed a read section: the readers were starved", starved, e.cfg.Readers))
+	}
+	if e.c.circulation[PipeLen].Load() == 0 {
+		why = append(why, fmt.Sprintf("no element reached age %d and was freed (versions published: %d): the writer was starved, so the freed-element checks never ran",
+			PipeLen, e.c.versions.Load()))
+	}
+	return why
+}
+
+// stallReport is Env.Stall. A flavor measures its stalls on the wall
+// clock, so a report counts as a FAILURE only if the process had at least
+// half of the StallTimeout window to run; otherwise the machine, not the
+// flavor, may have held up the grace period, and the report is a note.
+func (e *engine) stallReport(report string) {
+	window := e.cfg.StallTimeout
+	if had := e.clock.Over(window); had < window/2 {
+		if e.notJudged.Add(1) <= printedPerKind {
+			e.printf("gp-stall report (not judged: the process was starved, with %v of progress time in the last %v): %s",
+				had.Round(time.Millisecond), window, report)
+		}
+		return
+	}
+	e.fail(failGPStall, "%s", report)
+}
+
+// recorderErr handles an error from the Recorder: one that wraps
+// ErrInconclusive makes the run inconclusive, any other is a FAILURE.
+func (e *engine) recorderErr(err error) {
+	if !errors.Is(err, ErrInconclusive) {
+		e.fail(failCheck, "%v", err)
+		return
+	}
+	why := strings.TrimPrefix(err.Error(), ErrInconclusive.Error()+": ")
+	if e.fails.cannotJudge(why) {
+		e.printf("could not judge: %s", why)
+	}
+}
+
 func (e *engine) finish(res *Result) {
 	close(e.done)
 	e.ctl.Wait()
 	e.gate.stop()
-	stopped := wait(&e.wg, e.cfg.StallTimeout)
+	stopped := e.waitGroup(&e.wg, e.cfg.StallTimeout)
 	if !stopped {
 		e.fail(failStuck, "workers did not stop within %v of the end of the run; %s", e.cfg.StallTimeout, e.writerDump())
 	}
-	if !waitFor(e.cfg.StallTimeout, func() bool { return e.pendingCallbacks() == 0 }) {
+	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return e.pendingCallbacks() == 0 }) {
 		e.fail(failStuck, "%d engine callbacks still not invoked %v after the end of the run", e.pendingCallbacks(), e.cfg.StallTimeout)
 	}
 	s := e.snapshot() // before Close: the flavor's counters may not outlive it
 	if e.ops.Close != nil {
 		e.ops.Close()
 	}
-	if !stopped && !wait(&e.wg, e.cfg.StallTimeout) {
+	if !stopped && !e.waitGroup(&e.wg, e.cfg.StallTimeout) {
 		e.printf("!!! some workers are still stuck after Close; abandoning them")
 	}
 
 	res.Elapsed = s.at
+	res.NotJudged = e.notJudged.Load()
 	e.printf("final stats:")
 	e.printStats(s, snapshot{})
-	e.checkHealth(s)
+	unmet := e.checkHealth(s, res)
 	if e.rec != nil {
 		if err := e.rec.Close(); err != nil {
-			e.fail(failCheck, "%v", err)
+			e.recorderErr(err)
 		}
 		if s, ok := e.rec.(interface{ Summary() string }); ok {
 			e.header("check: %s", s.Summary())
@@ -392,46 +515,77 @@ func (e *engine) finish(res *Result) {
 	res.Callbacks = e.c.cbInvoked.Load()
 	res.NearMisses = nonzeroFrom(s.batch[:], 2)
 	res.Reasons = e.fails.reasons()
-	res.Success = len(res.Reasons) == 0
-	if !res.Success {
-		e.fails.mu.Lock()
-		res.FirstFailure = e.fails.firstAt
-		e.fails.mu.Unlock()
+	e.fails.mu.Lock()
+	res.FirstFailure = e.fails.firstAt
+	res.Inconclusive = append(res.Inconclusive, e.fails.undecided...)
+	e.fails.mu.Unlock()
+	switch {
+	case len(res.Reasons) > 0:
+		res.Verdict = Failure
+	case len(unmet)+len(res.Inconclusive) > 0:
+		res.Inconclusive = append(unmet, res.Inconclusive...)
+		res.Verdict = Inconclusive
+	default:
+		res.Verdict = Success
 	}
 
 	e.header("seed %d", e.cfg.Seed)
 	e.header("reproduce: %s", res.Command)
-	if res.Success {
+	for _, r := range res.Inconclusive {
+		e.header("inconclusive: %s", r)
+	}
+	switch res.Verdict {
+	case Success:
 		e.out.line("End of test: SUCCESS")
-		return
+	case Inconclusive:
+		e.out.line("End of test: INCONCLUSIVE: " + strings.Join(res.Inconclusive, "; "))
+	case Failure:
+		kinds := make([]string, 0, len(res.Reasons))
+		for _, r := range res.Reasons {
+			e.header("failure: %s", r)
+			kinds = append(kinds, r[:strings.Index(r, ":")])
+		}
+		e.header("first failure after %.2fs", res.FirstFailure.Seconds())
+		e.out.line("End of test: FAILURE: " + strings.Join(kinds, ", "))
 	}
-	kinds := make([]string, 0, len(res.Reasons))
-	for _, r := range res.Reasons {
-		e.header("failure: %s", r)
-		kinds = append(kinds, r[:strings.Index(r, ":")])
-	}
-	e.header("first failure after %.2fs", res.FirstFailure.Seconds())
-	e.out.line("End of test: FAILURE: " + strings.Join(kinds, ", "))
 }
 
-// checkHealth fails runs in which the engine itself did not do its job:
-// a starved writer or reader makes a broken RCU look fine.
-func (e *engine) checkHealth(s snapshot) {
+// checkHealth prints the health line and returns the health criteria the
+// run left unmet (see unmet), each saying how far the run went to meet
+// them, or nil for a run that failed: a failure needs no more evidence.
+func (e *engine) checkHealth(s snapshot, res *Result) []string {
 	minReads := ^uint64(0)
 	for i := range e.cfg.Readers {
 		minReads = min(minReads, e.readers[i].reads.Load())
 	}
-	e.header("health: %d versions (%s), %d elements freed, reads per reader >= %d, %d near misses",
+	line := fmt.Sprintf("health: %d versions (%s), %d elements freed, reads per reader >= %d, %d near misses",
 		s.versions, rate(s.versions, s.at), s.circ[PipeLen], minReads, nonzeroFrom(s.batch[:], 2))
-	if e.fails.any.Load() || s.at < time.Second {
-		return // a short or already failed run proves nothing either way
+	if res.Overtime > 0 {
+		line += fmt.Sprintf(", %v of overtime", res.Overtime.Round(time.Millisecond))
 	}
-	if minReads == 0 {
-		e.fail(failHealth, "a reader never completed a read section: readers were starved")
+	if res.NotJudged > 0 {
+		line += fmt.Sprintf(", liveness checks not judged: %d (the process was starved)", res.NotJudged)
 	}
-	if s.circ[PipeLen] == 0 {
-		e.fail(failHealth, "no element reached age %d and was freed: the writer was starved, so the freed-element checks never ran", PipeLen)
+	e.header("%s", line)
+	if e.fails.any.Load() {
+		return nil
 	}
+	unmet := e.unmet()
+	var after string
+	switch {
+	case res.Interrupted:
+		after = "the run was interrupted"
+	case e.cfg.Overtime == 0:
+		after = "without overtime: Overtime is 0"
+	case res.Overtime > 0:
+		after = fmt.Sprintf("after %v of overtime", res.Overtime.Round(time.Millisecond))
+	}
+	if after != "" {
+		for i := range unmet {
+			unmet[i] += " (" + after + ")"
+		}
+	}
+	return unmet
 }
 
 // procs shares GOMAXPROCS changes among concurrent runs: the first run to

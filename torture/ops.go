@@ -180,8 +180,11 @@ type Env struct {
 	Inject func(point string)
 
 	// Stall receives a flavor's grace-period stall reports: a grace
-	// period that has waited StallTimeout for readers. The engine counts
-	// each as a FAILURE.
+	// period that has waited StallTimeout for readers, measured on the
+	// flavor's own (wall) clock. The engine counts each as a FAILURE if
+	// the process had at least half of the last StallTimeout to run, and
+	// otherwise notes it as not judged: the machine, not the flavor, may
+	// have held the grace period up.
 	Stall        func(report string)
 	StallTimeout time.Duration
 }

@@ -76,7 +76,7 @@ func (e *engine) reader(id int, registered bool) {
 			}
 		}
 		rd.section(1+rd.rng.IntN(e.cfg.Nest), true)
-		if n%256 == 0 {
+		if n%256 == 0 || n == 1 { // the first at once, for the health criteria
 			rd.flush()
 		}
 		if registered && n%reRegister == 0 {

@@ -1,6 +1,7 @@
 package torture
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/rcukit/rcukit/model"
@@ -38,6 +39,11 @@ const readsPerSegment = 2500
 
 // A Recorder collects a run's history. -check installs one backed by the
 // linearize package; tests may install their own.
+//
+// An error from Cut or Close is a FAILURE of the run, unless it wraps
+// ErrInconclusive (errors.Is): then the check could not decide, and the
+// run is INCONCLUSIVE unless something else failed. Its message, without
+// the ErrInconclusive prefix, is the reason the report gives.
 type Recorder interface {
 	// Log returns the log for one worker; the engine uses each Log from
 	// one goroutine at a time.
@@ -52,6 +58,11 @@ type Recorder interface {
 	// in the report after Close.
 	Close() error
 }
+
+// ErrInconclusive is wrapped by a Recorder's error when its check could
+// not decide (see Recorder), as NewChecker's does for linearize's Unknown
+// verdict: the run cannot judge, which is not a pass.
+var ErrInconclusive = errors.New("torture: inconclusive")
 
 // A Log records the operations of one worker.
 type Log interface {

@@ -3,6 +3,7 @@ package torture
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,12 +25,11 @@ const (
 	failPollReader                  // Poll completed a cookie taken inside a still-open section
 	failPollSync                    // Poll denied completion after a full Synchronize
 	failBarrier                     // Barrier returned before earlier callbacks ran
-	failWriterStall                 // no new version for a whole stats interval
+	failWriterStall                 // no new version for a whole stats interval of progress time
 	failFwd                         // a callback flood did not make progress or grew unbounded
-	failGPStall                     // the flavor reported a grace-period stall
+	failGPStall                     // the flavor reported a grace-period stall while the process could run
 	failQuiesce                     // a stutter pause did not reach a quiescent point
 	failStuck                       // a worker did not stop at the end of the run
-	failHealth                      // the engine itself did not do its job
 	failCheck                       // the history checker found an illegal segment
 	numFailKinds
 )
@@ -50,7 +50,6 @@ var failNames = [numFailKinds]string{
 	failGPStall:     "gp-stall",
 	failQuiesce:     "quiesce",
 	failStuck:       "stuck",
-	failHealth:      "health",
 	failCheck:       "check",
 }
 
@@ -66,9 +65,10 @@ type failures struct {
 	first chan struct{} // closed at the first failure
 	once  sync.Once
 
-	mu       sync.Mutex
-	firstMsg [numFailKinds]string
-	firstAt  time.Duration // since the start of the run
+	mu        sync.Mutex
+	firstMsg  [numFailKinds]string
+	firstAt   time.Duration // since the start of the run
+	undecided []string      // why checks could not judge (see Recorder)
 }
 
 func (f *failures) init() { f.first = make(chan struct{}) }
@@ -87,6 +87,18 @@ func (f *failures) add(k failKind, elapsed time.Duration, msg string) bool {
 	}
 	f.mu.Unlock()
 	return n <= printedPerKind
+}
+
+// cannotJudge records that a check could not judge, and why, once per
+// reason; it reports whether the reason is new.
+func (f *failures) cannotJudge(why string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if slices.Contains(f.undecided, why) {
+		return false
+	}
+	f.undecided = append(f.undecided, why)
+	return true
 }
 
 // signal closes first, once.

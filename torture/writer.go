@@ -47,24 +47,26 @@ var stepNames = [...]string{
 	stepPoll: "in a polled wait", stepDelay: "in its delay", stepParked: "parked by a pause",
 }
 
+// writerState is the writer's state for the stall check and the dump. Its
+// stamps are readings of the run's progress clock.
 type writerState struct {
 	step     atomic.Uint32
-	since    atomic.Int64 // elapsed ns when the step began
-	progress atomic.Int64 // elapsed ns of the last version or resume
+	since    atomic.Int64 // progress ns when the step began
+	progress atomic.Int64 // progress ns of the last version or resume
 	removed  atomic.Int64 // elements on the writer's removed list
 	chains   atomic.Int64 // elements aging through callback chains
 }
 
 func (e *engine) setStep(s uint32) {
 	e.w.step.Store(s)
-	e.w.since.Store(int64(e.elapsed()))
+	e.w.since.Store(int64(e.clock.Now()))
 }
 
 // writerDump describes the writer's state and its stack.
 func (e *engine) writerDump() string {
 	w := &e.w
-	now := int64(e.elapsed())
-	s := fmt.Sprintf("writer: %s for %v; version %d; last progress %v ago; pool %d free, %d removed, %d in callback chains, %d engine callbacks pending",
+	now := int64(e.clock.Now())
+	s := fmt.Sprintf("writer: %s for %v; version %d; last progress %v ago (in progress time); pool %d free, %d removed, %d in callback chains, %d engine callbacks pending",
 		stepNames[w.step.Load()], time.Duration(now-w.since.Load()).Round(time.Millisecond), e.c.versions.Load(),
 		time.Duration(now-w.progress.Load()).Round(time.Millisecond), e.pool.len(), w.removed.Load(), w.chains.Load(), e.pendingCallbacks())
 	buf := make([]byte, 1<<20)
@@ -122,14 +124,14 @@ type writerCtx struct {
 
 func (e *engine) writer() {
 	w := &writerCtx{e: e, rng: e.rng(streamWriter), log: e.log("writer")}
-	e.w.progress.Store(int64(e.elapsed()))
+	e.w.progress.Store(int64(e.clock.Now()))
 	for {
 		if !e.gate.running() {
 			e.setStep(stepParked)
 			if !e.gate.park() {
 				return
 			}
-			e.w.progress.Store(int64(e.elapsed()))
+			e.w.progress.Store(int64(e.clock.Now()))
 			e.resumeChains()
 		}
 		e.setStep(stepAlloc)
@@ -251,7 +253,7 @@ func (w *writerCtx) publish(el *element) (old *element) {
 	}
 	e.c.versions.Store(v)
 	e.c.circulation[0].Add(1)
-	e.w.progress.Store(int64(e.elapsed()))
+	e.w.progress.Store(int64(e.clock.Now()))
 	return old
 }
 

@@ -7,13 +7,26 @@
 //
 // It runs readers, a writer, fake writers and the workers around them
 // (barrier tester, callback floods, read-exit goroutines, stutter, shuffle)
-// against one flavor for -duration, printing stats every -stat-interval, and
-// ends with "End of test: SUCCESS" (exit status 0) or "End of test:
-// FAILURE: <reasons>" (exit status 1), after the seed and the command that
-// reproduces the configuration. Bad flags exit with status 2. SIGINT ends
-// the run early, cleanly, with the final stats and a verdict; -duration 0
-// runs until interrupted. -list shows the flavors; broken flavors are
-// negative controls that must end in FAILURE.
+// against one flavor for -duration, printing stats every -stat-interval,
+// and ends, after the seed and the command that reproduces the
+// configuration, with one of three verdicts:
+//
+//	End of test: SUCCESS                 exit status 0
+//	End of test: FAILURE: <kinds>        exit status 1
+//	End of test: INCONCLUSIVE: <why>     exit status 3
+//
+// Bad flags exit with status 2. INCONCLUSIVE means the run could not
+// judge, which is neither a pass nor a bug in the flavor: the machine
+// starved it so that it gathered too little evidence (no reader completed
+// a section, or no element was freed) even after -overtime (default 30s)
+// past -duration, or the -check model checker could not decide. The
+// liveness checks (writer stalls, stuck workers, callback floods, grace
+// period stall reports) measure their thresholds in progress time, the
+// time the process actually had to run, so a loaded machine delays them
+// rather than failing a correct flavor. SIGINT ends the run early,
+// cleanly, with the final stats and a verdict; -duration 0 runs until
+// interrupted. -list shows the flavors; broken flavors are negative
+// controls that must end in FAILURE.
 //
 // -check also records the run's history (every write-side operation and
 // one read section in -record-reads) and checks it against the RCU model
@@ -63,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	check := fs.Bool("check", false, "record the history and check it against the RCU model (linearize)")
 	html := fs.String("check-html", os.TempDir(), "with -check: where to write the visualization of an illegal history (a directory or a file)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: rcutorture [flags]\n\nStresses an RCU flavor and ends with \"End of test: SUCCESS\" or \"End of test: FAILURE\".\nFlavors: %s\n\nFlags:\n", strings.Join(flavors.Names(), ", "))
+		fmt.Fprintf(fs.Output(), "usage: rcutorture [flags]\n\nStresses an RCU flavor and ends with \"End of test: SUCCESS\" (exit status 0),\n\"End of test: FAILURE\" (1) or \"End of test: INCONCLUSIVE\" (3: the run could not judge).\nFlavors: %s\n\nFlags:\n", strings.Join(flavors.Names(), ", "))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -81,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		listFlavors(stdout)
 		return 0
 	}
-	f, ok := flavors.Lookup(*flavor)
+	f, ok := lookup(*flavor)
 	if !ok {
 		msg := fmt.Sprintf("rcutorture: unknown flavor %q", *flavor)
 		if near := flavors.Nearest(*flavor); near != "" {
@@ -108,10 +121,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.Recorder = torture.NewChecker(linearize.Options{HTML: *html})
 	}
 	cfg.Out = stdout
-	if res := torture.Run(ctx, f, cfg); !res.Success {
-		return 1
+	return exitStatus(torture.Run(ctx, f, cfg).Verdict)
+}
+
+// lookup finds a flavor by name; tests add their own flavors.
+var lookup = flavors.Lookup
+
+// exitStatus is the exit status of a run that ended in v.
+func exitStatus(v torture.Verdict) int {
+	switch v {
+	case torture.Success:
+		return 0
+	case torture.Inconclusive:
+		return 3
 	}
-	return 0
+	return 1
 }
 
 func listFlavors(w io.Writer) {

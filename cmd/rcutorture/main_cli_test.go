@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
 
@@ -31,12 +33,43 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
+// mustSucceed holds a run of a correct flavor to exit status 0 and the
+// SUCCESS verdict. A run that could not judge (exit status 3,
+// INCONCLUSIVE: the machine starved it) is skipped with its verdict line
+// and the command that reproduces it: it is neither a pass nor a failure.
+func mustSucceed(t *testing.T, code int, stdout string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if code == 3 && strings.HasPrefix(last, "End of test: INCONCLUSIVE: ") {
+		var repro string
+		for _, l := range lines {
+			if r, ok := strings.CutPrefix(l, "rcutorture: reproduce: "); ok {
+				repro = r
+			}
+		}
+		t.Skipf("the run could not judge: %s; reproduce: %s", last, repro)
+	}
+	if code != 0 || last != "End of test: SUCCESS" {
+		t.Fatalf("exit %d:\n%s", code, stdout)
+	}
+}
+
+func TestExitStatusOfEachVerdict(t *testing.T) {
+	for v, want := range map[torture.Verdict]int{torture.Success: 0, torture.Failure: 1, torture.Inconclusive: 3} {
+		if got := exitStatus(v); got != want {
+			t.Errorf("exitStatus(%v) = %d; want %d", v, got, want)
+		}
+	}
+}
+
 func TestBadFlagExitsTwoWithUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-no-such-flag"},
 		{"-readers", "many"},
 		{"-readers", "0"},
 		{"-inject", "2"},
+		{"-overtime", "-1s"},
 		{"stray"},
 	} {
 		code, _, stderr := runCLI(t, args...)
@@ -104,9 +137,7 @@ func TestExitStatus(t *testing.T) {
 	common := []string{"-duration", "1500ms", "-readers", "2", "-fakewriters", "1", "-stutter", "500ms", "-shuffle", "0", "-fwd-progress", "0", "-seed", "7"}
 	t.Run("success", func(t *testing.T) {
 		code, stdout, _ := runCLI(t, append([]string{"-flavor", "trivial"}, common...)...)
-		if code != 0 || !strings.HasSuffix(stdout, "End of test: SUCCESS\n") {
-			t.Fatalf("exit %d:\n%s", code, stdout)
-		}
+		mustSucceed(t, code, stdout)
 	})
 	t.Run("failure", func(t *testing.T) {
 		code, stdout, _ := runCLI(t, append([]string{"-flavor", "busted-barrier", "-stop-on-failure", "-duration", "20s"}, common[2:]...)...)
@@ -121,8 +152,49 @@ func TestExitStatus(t *testing.T) {
 	})
 }
 
+// starved is trivial with grace periods of a second each, one at a time,
+// and Synchronize as the only way to wait for one: no element can be freed
+// (that takes 9 of the writer's grace periods) in the runs below.
+var starved = torture.Flavor{Name: "starved", Doc: "trivial, with grace periods of a second", New: func(env torture.Env) *torture.Ops {
+	f, _ := flavors.Lookup("trivial")
+	ops := f.New(env)
+	var mu sync.Mutex
+	gp := ops.Synchronize
+	ops.Synchronize = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		time.Sleep(time.Second)
+		gp()
+	}
+	ops.Call, ops.Barrier, ops.Snapshot, ops.Poll, ops.Pending = nil, nil, nil, nil, nil
+	return ops
+}}
+
+// TestInconclusiveExitsThree: a run that cannot judge, here because no
+// element can be freed within -duration and -overtime, exits with status
+// 3 after the INCONCLUSIVE verdict, the seed and the reproduce command.
+func TestInconclusiveExitsThree(t *testing.T) {
+	lookup = func(name string) (torture.Flavor, bool) {
+		if name == starved.Name {
+			return starved, true
+		}
+		return flavors.Lookup(name)
+	}
+	t.Cleanup(func() { lookup = flavors.Lookup })
+	code, stdout, _ := runCLI(t, "-flavor", "starved", "-duration", "200ms", "-overtime", "300ms", "-readers", "2", "-fakewriters", "0",
+		"-stutter", "0", "-shuffle", "0", "-seed", "7")
+	if code != 3 || !strings.Contains(stdout, "\nEnd of test: INCONCLUSIVE: no element reached age 10 and was freed") {
+		t.Fatalf("exit %d:\n%s", code, stdout)
+	}
+	if !strings.Contains(stdout, "rcutorture: seed 7\n") || !strings.Contains(stdout, "rcutorture: reproduce: go run ") ||
+		!strings.Contains(stdout, "./cmd/rcutorture -flavor starved -duration 200ms -overtime 300ms ") {
+		t.Errorf("no seed or reproduce command:\n%s", stdout)
+	}
+}
+
 // TestSIGINT runs rcutorture as a real process with -duration 0, sends it
-// SIGINT, and expects the final stats and a verdict, exit status 0.
+// SIGINT, and expects the final stats and a verdict, exit status 0 (or 3,
+// INCONCLUSIVE, if the machine starved it: then the test is skipped).
 func TestSIGINT(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -153,8 +225,8 @@ func TestSIGINT(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := out.String()
-	if cmd.ProcessState.ExitCode() != 0 || !strings.HasSuffix(report, "End of test: SUCCESS\n") ||
-		!strings.Contains(report, "interrupted: ending the run") || !strings.Contains(report, "final stats:") {
+	if !strings.Contains(report, "interrupted: ending the run") || !strings.Contains(report, "final stats:") {
 		t.Fatalf("exit %d; report:\n%s", cmd.ProcessState.ExitCode(), report)
 	}
+	mustSucceed(t, cmd.ProcessState.ExitCode(), report)
 }

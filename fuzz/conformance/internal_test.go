@@ -9,33 +9,35 @@ import (
 	"github.com/rcukit/rcukit/torture"
 )
 
-// fakeChecker stands for torture.NewChecker's recorder, with a chosen
-// verdict.
-type fakeChecker struct {
-	summary string
-	err     error
-}
-
-func (f *fakeChecker) Log(string) torture.Log { return nil }
-func (f *fakeChecker) Cut() error             { return nil }
-func (f *fakeChecker) Close() error           { return f.err }
-func (f *fakeChecker) Summary() string        { return f.summary }
-
-// TestHistoryRecorderInconclusive: an undecided model check is not a
-// failure of the run (the suite reports it as Inconclusive), while an
-// illegal history still is.
-func TestHistoryRecorderInconclusive(t *testing.T) {
-	unknown := &historyRecorder{Recorder: &fakeChecker{summary: "unknown: timeout after 2m0s", err: errors.New("the history check was inconclusive")}}
-	if err := unknown.Close(); err != nil || unknown.inconclusive != "timeout after 2m0s" {
-		t.Errorf("Unknown verdict: Close() = %v, inconclusive %q", err, unknown.inconclusive)
-	}
-	illegal := &historyRecorder{Recorder: &fakeChecker{summary: "illegal: sync-early: ...", err: errors.New("the history is illegal")}}
-	if err := illegal.Close(); err == nil || illegal.inconclusive != "" {
-		t.Errorf("Illegal verdict: Close() = %v, inconclusive %q", err, illegal.inconclusive)
-	}
-	ok := &historyRecorder{Recorder: &fakeChecker{summary: "ok: 10 events"}}
-	if err := ok.Close(); err != nil || ok.inconclusive != "" || ok.Summary() != "ok: 10 events" {
-		t.Errorf("Ok verdict: Close() = %v, inconclusive %q, summary %q", err, ok.inconclusive, ok.Summary())
+// TestTortureResult: a torture run's verdict decides the result's status.
+// INCONCLUSIVE (a starved run, an undecided model check) is Inconclusive,
+// never a pass nor a broken guarantee, and like a FAILURE it gives the
+// reasons, the seed and the command that reproduces the run.
+func TestTortureResult(t *testing.T) {
+	const cmd = "go run ./cmd/rcutorture -flavor x -seed 9"
+	for _, c := range []struct {
+		res    torture.Result
+		status Status
+		want   []string
+	}{
+		{torture.Result{Verdict: torture.Success, Seed: 9, Command: cmd}, Passed, nil},
+		{torture.Result{Verdict: torture.Failure, Seed: 9, Command: cmd, Reasons: []string{"pipe x3: a reader saw ..."}}, Failed,
+			[]string{"history: the run ended in FAILURE after ", "grace period: pipe x3: a reader saw ...", "seed 9", cmd}},
+		{torture.Result{Verdict: torture.Inconclusive, Seed: 9, Command: cmd, Inconclusive: []string{"the history check could not decide: timeout"}}, Inconclusive,
+			[]string{"history: the run could not judge (INCONCLUSIVE): the history check could not decide: timeout", "seed 9", cmd}},
+	} {
+		r := tortureResult("history", &c.res, "the report")
+		if r.Status != c.status {
+			t.Errorf("%v: status %v; want %v", c.res.Verdict, r.Status, c.status)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(r.Message, w) {
+				t.Errorf("%v: message %q lacks %q", c.res.Verdict, r.Message, w)
+			}
+		}
+		if c.status != Passed && r.Log != "the report" {
+			t.Errorf("%v: the log is not the run's report: %q", c.res.Verdict, r.Log)
+		}
 	}
 }
 

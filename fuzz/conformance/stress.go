@@ -63,7 +63,6 @@ var kindGuarantee = map[string]string{
 	"gp-stall":        "progress",
 	"quiesce":         "progress",
 	"stuck":           "progress",
-	"health":          "harness",
 	"check":           "model",
 }
 
@@ -86,9 +85,17 @@ func (s *suite) runTorture(func() string) Result {
 }
 
 func tortureResult(part string, res *torture.Result, report string) Result {
-	if res.Success {
+	switch res.Verdict {
+	case torture.Success:
 		return Result{Status: Passed, Log: fmt.Sprintf("SUCCESS: %d reads, %d versions, %d grace periods, %d callbacks, %d near misses in %v; seed %d",
 			res.Reads, res.Versions, res.GPs, res.Callbacks, res.NearMisses, res.Elapsed.Round(time.Millisecond), res.Seed)}
+	case torture.Inconclusive:
+		return Result{
+			Status: Inconclusive,
+			Message: fmt.Sprintf("%s: the run could not judge (INCONCLUSIVE): %s\nseed %d; as cmd/rcutorture flags (for the flavors of torture/flavors): %s",
+				part, strings.Join(res.Inconclusive, "; "), res.Seed, res.Command),
+			Log: report,
+		}
 	}
 	rs := make([]string, len(res.Reasons))
 	for i, r := range res.Reasons {
@@ -102,46 +109,21 @@ func tortureResult(part string, res *torture.Result, report string) Result {
 	}
 }
 
+// runHistory is a torture run with torture's model checker. A check that
+// cannot decide (linearize's Unknown verdict) makes the run INCONCLUSIVE,
+// and so the result: it is never a pass, nor a broken guarantee.
 func (s *suite) runHistory(html func() string) Result {
 	cfg := s.history
 	var out lockedBuffer
 	cfg.Out = &out
-	rec := &historyRecorder{Recorder: torture.NewChecker(linearize.Options{HTML: html(), Timeout: 2 * time.Minute})}
+	rec := torture.NewChecker(linearize.Options{HTML: html(), Timeout: 2 * time.Minute})
 	cfg.Recorder = rec
 	res := torture.Run(context.Background(), s.flavor, cfg)
 	r := tortureResult("history", res, out.String())
-	switch {
-	case r.Status == Passed && rec.inconclusive != "":
-		r.Status, r.Message = Inconclusive, "the model check could not decide: "+rec.inconclusive
-	case r.Status == Passed:
-		r.Log += "; model check " + rec.Summary()
+	if s, ok := rec.(interface{ Summary() string }); ok && r.Status == Passed {
+		r.Log += "; model check " + s.Summary()
 	}
 	return r
-}
-
-// historyRecorder is torture's model checker, except that a check that
-// cannot decide (linearize's Unknown verdict) is reported as inconclusive
-// instead of failing the run: it is never a pass, nor a broken guarantee.
-type historyRecorder struct {
-	torture.Recorder
-	inconclusive string
-}
-
-func (h *historyRecorder) Close() error {
-	err := h.Recorder.Close()
-	if reason, ok := strings.CutPrefix(h.Summary(), "unknown: "); ok && err != nil {
-		h.inconclusive = reason
-		return nil
-	}
-	return err
-}
-
-// Summary is linearize.Result.String of the whole check.
-func (h *historyRecorder) Summary() string {
-	if s, ok := h.Recorder.(interface{ Summary() string }); ok {
-		return s.Summary()
-	}
-	return ""
 }
 
 func (s *suite) corpusItems() []item {
