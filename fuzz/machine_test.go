@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/rcu"
@@ -127,20 +128,19 @@ type background struct {
 }
 
 // cleanUp, for t.Cleanup, waits for the background operations and then
-// closes the domain, each for at most progressTimeout: after a failure
+// closes the domain, for at most progressTimeout in all: after a failure
 // an operation may never return, and the failure must still be reported.
 // What does not finish is abandoned.
 func cleanUp(t *rapid.T, bg []*background, close func()) {
-	deadline := time.NewTimer(progressTimeout)
-	defer deadline.Stop()
+	clock := progress.Acquire()
+	defer progress.Release(clock)
+	start := clock.Now()
 	wait := func(b *background) bool {
-		select {
-		case <-b.done:
-			return true
-		case <-deadline.C:
+		if !clock.Within(b.done, progressTimeout-clock.Since(start)) {
 			t.Errorf("cleanup: %s did not return within %v; abandoned", b.what, progressTimeout)
 			return false
 		}
+		return true
 	}
 	for _, b := range bg {
 		if !wait(b) {
@@ -150,13 +150,15 @@ func cleanUp(t *rapid.T, bg []*background, close func()) {
 	wait(goBackground("Close", close))
 }
 
+// waitAll waits for the background operations, for at most
+// progressTimeout of progress time (internal/progress), so that a slow or
+// loaded machine is not taken for a hang.
 func waitAll(t *rapid.T, bg []*background) {
-	deadline := time.NewTimer(progressTimeout)
-	defer deadline.Stop()
+	clock := progress.Acquire()
+	defer progress.Release(clock)
+	start := clock.Now()
 	for _, b := range bg {
-		select {
-		case <-b.done:
-		case <-deadline.C:
+		if !clock.Within(b.done, progressTimeout-clock.Since(start)) {
 			t.Fatalf("progress: %s did not return within %v although no read section was open", b.what, progressTimeout)
 		}
 	}

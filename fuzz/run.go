@@ -25,7 +25,8 @@ package fuzz
 // At the end every hold is released and disarmed, each actor closes the
 // sections it left open, the controller waits for every actor, for every
 // callback (Barrier), and closes the instance. An operation that has not
-// finished within hangTimeout after that is reported as a hang.
+// finished within hangTimeout of progress time (the time the process had
+// to run, see internal/progress) after that is reported as a hang.
 //
 // What the history contains (see model): the first Load of each version
 // inside a section is one reader, from a ReadBegin around the load
@@ -52,6 +53,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/torture"
@@ -120,7 +122,6 @@ type run struct {
 	log     history
 	called  atomic.Int64  // callbacks queued by Call
 	invoked atomic.Int64  // callbacks that ran
-	ran     chan struct{} // signalled when a callback has run
 
 	stalls []string // waits that ran out of their bound (controller only)
 }
@@ -212,7 +213,7 @@ func newRun(f torture.Flavor) *run {
 	if f.New == nil {
 		panic("fuzz: RunSchedule of a flavor without New")
 	}
-	r := &run{flavor: f, plain: !f.Broken, rec: linearize.NewRecorder(), ran: make(chan struct{}, 1)}
+	r := &run{flavor: f, plain: !f.Broken, rec: linearize.NewRecorder()}
 	r.gpHold.parked = &r.gpPark
 	r.startActors()
 	r.ops = f.New(torture.Env{Inject: r.inject})
@@ -445,14 +446,17 @@ func (r *run) finish() string {
 		}
 		close(a.q)
 	}
-	deadline := time.NewTimer(hangTimeout)
-	defer deadline.Stop()
+	// Every bound here is in progress time (internal/progress): a run on
+	// a starved machine is given the time it needs, and only an
+	// operation that does not finish while the process runs is a hang.
+	clock := progress.Acquire()
+	defer progress.Release(clock)
+	start := clock.Now()
+	left := func() time.Duration { return hangTimeout - clock.Since(start) }
 	var stuck []string
 	for _, a := range r.actors {
-		select {
-		case <-a.done:
+		if clock.Within(a.done, left()) {
 			continue
-		case <-deadline.C:
 		}
 		for _, b := range r.actors {
 			select {
@@ -465,40 +469,31 @@ func (r *run) finish() string {
 			hangTimeout, strings.Join(stuck, "\n  "))
 	}
 	if r.ops.Barrier != nil {
-		if !r.within(deadline.C, r.ops.Barrier) {
+		if !clock.Within(goDone(r.ops.Barrier), left()) {
 			return fmt.Sprintf("a final Barrier, with every section closed and every hold released, did not return within %v", hangTimeout)
 		}
 	}
 	if r.ops.Close != nil {
-		if !r.within(deadline.C, r.ops.Close) {
+		if !clock.Within(goDone(r.ops.Close), left()) {
 			return fmt.Sprintf("Ops.Close did not return within %v", hangTimeout)
 		}
 	}
-	for r.invoked.Load() < r.called.Load() {
-		select {
-		case <-deadline.C:
-			return fmt.Sprintf("%d of %d callbacks never ran within %v after every section closed and every hold was released",
-				r.called.Load()-r.invoked.Load(), r.called.Load(), hangTimeout)
-		case <-r.ran:
-		}
+	if !clock.WaitFor(left(), func() bool { return r.invoked.Load() >= r.called.Load() }) {
+		return fmt.Sprintf("%d of %d callbacks never ran within %v after every section closed and every hold was released",
+			r.called.Load()-r.invoked.Load(), r.called.Load(), hangTimeout)
 	}
 	return ""
 }
 
-// within runs f on a new goroutine and reports whether it returned before
-// the deadline fired; if not, f is abandoned.
-func (r *run) within(deadline <-chan time.Time, f func()) bool {
+// goDone runs f on a new goroutine and returns a channel closed when it
+// returns; if it never does, the goroutine is abandoned.
+func goDone(f func()) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f()
 	}()
-	select {
-	case <-done:
-		return true
-	case <-deadline:
-		return false
-	}
+	return done
 }
 
 func (r *run) describeStuck(a *actor) string {
@@ -727,8 +722,4 @@ func (r *run) callback(id uint64, claim []*object) {
 	r.log.finish(t, model.Op{Kind: model.Invoke, ID: id})
 	r.reclaim(claim)
 	r.invoked.Add(1)
-	select {
-	case r.ran <- struct{}{}:
-	default:
-	}
 }

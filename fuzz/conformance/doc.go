@@ -48,7 +48,8 @@
 //   - Torture: a short torture.Run (DefaultTortureDuration, see
 //     TortureDuration) with readers, writers, callbacks, barriers,
 //     polling, callback floods and, when the implementation has injection
-//     points, random delays at them. It must end in SUCCESS.
+//     points, random delays at them. It must end in SUCCESS (INCONCLUSIVE,
+//     on a machine too loaded to judge, is reported as Inconclusive).
 //   - History: a torture.Run whose operations are recorded and checked,
 //     segment by segment, against the RCU model (package model) by
 //     package linearize: the history must be linearizable. A check that
@@ -69,8 +70,12 @@
 // The guarantee checks use one-sided timing. They wait a short while
 // (50 ms) for things that must not happen yet, such as Synchronize
 // returning while a reader is inside, and a long while (Patience) for
-// things that must happen. So a correct implementation does not fail on
-// a slow machine. A broken one is caught only if its bug shows within
+// things that must happen. Both are measured in progress time, the time
+// the process actually had to run, so a correct implementation does not
+// fail on a slow or loaded machine. A torture or history run that could
+// not gather enough evidence, or whose model check could not decide, is
+// Inconclusive: under Test, a skip whose message starts with
+// "INCONCLUSIVE"; never a pass. A broken one is caught only if its bug shows within
 // that short while, in the scenario the check builds. The checks build
 // the common scenarios deterministically: held readers, nested sections,
 // several goroutines. A bug that needs a narrow interleaving, such as a

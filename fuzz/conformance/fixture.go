@@ -6,7 +6,8 @@ package conformance
 // Timing is one-sided. A check waits hold for something that must not
 // happen yet (a correct implementation never does it, however slow the
 // machine, so hold only bounds how fast a bug is seen), and up to patience
-// for something that must happen. Every goroutine a check starts is
+// for something that must happen. Both are measured in progress time
+// (see within). Every goroutine a check starts is
 // counted; when the check returns, the fixture ends every read section
 // still open, waits for those goroutines, and only then closes the
 // instance. A goroutine stuck in the implementation (a deadlock) cannot be
@@ -14,12 +15,14 @@ package conformance
 
 import (
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/torture"
 )
 
@@ -145,14 +148,61 @@ func (x *fixture) finish() string {
 	return ""
 }
 
+// The suite's waits are all measured in progress time (see package
+// internal/progress): time the process actually had to run. On a slow or
+// loaded machine they stretch in wall-clock time, so neither a correct
+// implementation's verdict (must happen within patience) nor a broken
+// one's (must not happen within hold) depends on the machine's speed.
+// The suite holds the clock for as long as it runs (suite.clock), so the
+// calls here only count references.
+
+// within waits until ch is closed or d of progress time has passed, and
+// reports whether ch was closed.
 func within(ch <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ch:
-		return true
-	case <-t.C:
-		return false
+	c := progress.Acquire()
+	defer progress.Release(c)
+	return c.Within(ch, d)
+}
+
+// pause waits for d of progress time.
+func pause(d time.Duration) {
+	c := progress.Acquire()
+	defer progress.Release(c)
+	c.Sleep(d, nil)
+}
+
+// watch polls bad for d of progress time and reports whether it ever held.
+func watch(d time.Duration, bad func() bool) bool {
+	c := progress.Acquire()
+	defer progress.Release(c)
+	return c.WaitFor(d, bad)
+}
+
+// waitAny waits until one of chs is closed, for at most d of progress
+// time, and returns its index, or -1.
+func waitAny(d time.Duration, chs ...<-chan struct{}) int {
+	c := progress.Acquire()
+	defer progress.Release(c)
+	cases := make([]reflect.SelectCase, len(chs)+1)
+	for i, ch := range chs {
+		cases[i] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ch)}
+	}
+	start := c.Now()
+	for {
+		left := d - c.Since(start)
+		if left <= 0 {
+			left = 0
+		}
+		t := time.NewTimer(left)
+		cases[len(chs)] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(t.C)}
+		i, _, _ := reflect.Select(cases)
+		t.Stop()
+		if i < len(chs) {
+			return i
+		}
+		if c.Since(start) >= d {
+			return -1
+		}
 	}
 }
 
@@ -174,16 +224,11 @@ func waitGroup(wg *sync.WaitGroup, d time.Duration) bool {
 	return within(done, d)
 }
 
-// eventually polls cond until it holds or d has passed.
+// eventually polls cond until it holds or d of progress time has passed.
 func eventually(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for sleep := 50 * time.Microsecond; !cond(); sleep = min(2*sleep, 5*time.Millisecond) {
-		if time.Now().After(deadline) {
-			return cond()
-		}
-		time.Sleep(sleep)
-	}
-	return true
+	c := progress.Acquire()
+	defer progress.Release(c)
+	return c.WaitFor(d, cond)
 }
 
 // An actor is a goroutine that runs functions in order: the one goroutine

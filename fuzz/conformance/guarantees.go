@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/torture"
 )
 
@@ -288,11 +289,10 @@ func checkSyncWaitsForStragglers(x *fixture) error {
 	}
 	armed.Store(true)
 	in := r.lock()
-	select {
-	case <-sampled:
-	case <-in:
+	switch waitAny(x.patience, sampled, in) {
+	case 1:
 		return skip("Reader.Lock returned without reaching the injection point " + pointReadSampled)
-	case <-time.After(x.patience):
+	case -1:
 		return fmt.Errorf("readers: Reader.Lock neither returned nor reached the injection point %s within %v", pointReadSampled, x.patience)
 	}
 	// A whole grace period between the reader's sample and its becoming
@@ -345,9 +345,10 @@ func checkSyncNotHeldUpByLaterReaders(x *fixture) error {
 		return err
 	}
 	done := x.begin(x.ops.Synchronize)
-	time.Sleep(hold) // let it start waiting for old
-	deadline := time.NewTimer(x.patience)
-	defer deadline.Stop()
+	pause(hold) // let it start waiting for old
+	c := progress.Acquire()
+	defer progress.Release(c)
+	start := c.Now()
 	cur, next := a, b
 	cur.lock()
 	old.release()
@@ -360,21 +361,19 @@ func checkSyncNotHeldUpByLaterReaders(x *fixture) error {
 		if x.blocking {
 			overlap = hold
 		}
-		select {
-		case <-in:
-		case <-done:
+		switch waitAny(overlap, in, done) {
+		case 1:
 			return nil
-		case <-time.After(overlap):
+		case -1:
 			if !x.blocking {
 				return fmt.Errorf("readers: Reader.Lock did not return within %v while a grace period was in progress (declare BlockingReaders if this is by design)", x.patience)
 			}
 		}
 		cur.unlock()
-		select {
-		case <-in:
-		case <-done:
+		switch waitAny(x.patience-c.Since(start), in, done) {
+		case 1:
 			return nil
-		case <-deadline.C:
+		case -1:
 			return fmt.Errorf("progress: Synchronize did not return within %v after the reader it waited for ended, while %d read sections that began after it came and went: it waits for readers it need not wait for, so later readers can hold it off forever", x.patience, sections)
 		}
 		cur, next = next, cur
@@ -399,7 +398,7 @@ func checkReadersNeverWait(x *fixture) error {
 		return err
 	}
 	x.begin(x.ops.Synchronize) // ends when old does, at cleanup
-	time.Sleep(hold)           // let it start waiting
+	pause(hold)                // let it start waiting
 	const n = 1000
 	var entered atomic.Int32
 	reads := other.a.do(func() {
@@ -427,7 +426,7 @@ func checkNestedReadersNeverWait(x *fixture) error {
 		return err
 	}
 	x.begin(x.ops.Synchronize) // ends when r does, at cleanup
-	time.Sleep(hold)
+	pause(hold)
 	const n = 100
 	var entered atomic.Int32
 	nested := r.a.do(func() {
@@ -485,11 +484,13 @@ func syncShares(x *fixture, name string, gp func()) error {
 		})
 	}
 	entered.Wait()
-	time.Sleep(2 * hold) // let them all block
+	pause(2 * hold) // let them all block
 	r.release()
-	deadline := time.Now().Add(x.patience)
+	c := progress.Acquire()
+	defer progress.Release(c)
+	start := c.Now()
 	for _, d := range dones {
-		if !within(d, time.Until(deadline)) {
+		if !within(d, x.patience-c.Since(start)) {
 			return fmt.Errorf("progress: %d concurrent %s calls did not all return within %v after the reader they waited for ended", callers, name, x.patience)
 		}
 	}
@@ -530,15 +531,14 @@ func checkCallbackAfterGracePeriod(x *fixture) error {
 	}) {
 		return fmt.Errorf("callbacks: Call did not return within %v", x.patience)
 	}
-	time.Sleep(hold)
-	if ran.Load() != 0 {
+	if watch(hold, func() bool { return ran.Load() != 0 }) {
 		return errors.New("callbacks: a callback ran while a reader that began before its Call was still inside")
 	}
 	r.release()
 	if !eventually(x.patience, func() bool { return ran.Load() > 0 }) {
 		return fmt.Errorf("callbacks: a callback did not run within %v after the reader it waited for ended", x.patience)
 	}
-	time.Sleep(hold)
+	pause(hold) // a second run may be late
 	if n := ran.Load(); n != 1 {
 		return fmt.Errorf("callbacks: a callback ran %d times; it must run exactly once", n)
 	}
@@ -592,7 +592,7 @@ func checkCallbacksExactlyOnce(x *fixture) error {
 			return fmt.Errorf("callbacks: %d of %d callbacks had not run %v later: lost callbacks", missing, total, x.patience)
 		}
 	}
-	time.Sleep(hold) // a second run may be late
+	pause(hold) // a second run may be late
 	for k := range runs {
 		if n := runs[k].Load(); n != 1 {
 			return fmt.Errorf("callbacks: callback %d of %d ran %d times; each must run exactly once", k, total, n)
@@ -663,10 +663,8 @@ func checkPollWaitsForReaders(x *fixture) error {
 		return errors.New(msg)
 	}
 	first := x.begin(x.ops.Synchronize) // waits for a
-	for end := time.Now().Add(hold); time.Now().Before(end); time.Sleep(hold / 10) {
-		if x.ops.Poll(inside) || x.ops.Poll(outside) {
-			return errors.New(msg + " (a grace period waiting for that reader was in progress)")
-		}
+	if watch(hold, func() bool { return x.ops.Poll(inside) || x.ops.Poll(outside) }) {
+		return errors.New(msg + " (a grace period waiting for that reader was in progress)")
 	}
 	// b begins while first waits for a, so first need not wait for b; a
 	// cookie taken now must wait for b anyway.
@@ -695,10 +693,8 @@ func checkPollWaitsForReaders(x *fixture) error {
 	if !within(first, x.patience) {
 		return fmt.Errorf("progress: Synchronize did not return within %v after the reader it waited for ended", x.patience)
 	}
-	for end := time.Now().Add(hold); time.Now().Before(end); time.Sleep(hold / 10) {
-		if x.ops.Poll(late) {
-			return errors.New(msg + " (a grace period that began before the cookie had ended: it does not cover readers that began after it)")
-		}
+	if watch(hold, func() bool { return x.ops.Poll(late) }) {
+		return errors.New(msg + " (a grace period that began before the cookie had ended: it does not cover readers that began after it)")
 	}
 	b.release()
 	return nil
