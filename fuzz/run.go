@@ -120,8 +120,8 @@ type run struct {
 	armed atomic.Int32 // holds armed or holding
 
 	log     history
-	called  atomic.Int64  // callbacks queued by Call
-	invoked atomic.Int64  // callbacks that ran
+	called  atomic.Int64 // callbacks queued by Call
+	invoked atomic.Int64 // callbacks that ran
 
 	stalls []string // waits that ran out of their bound (controller only)
 }

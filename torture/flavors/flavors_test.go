@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
@@ -178,20 +179,16 @@ func TestClassicWaitsForStragglers(t *testing.T) {
 				defer close(done)
 				ops.Synchronize()
 			}()
-			var waited bool
-			if c.waits {
-				select {
-				case <-done:
-				case <-time.After(200 * time.Millisecond):
-					waited = true
-				}
-			} else {
-				select {
-				case <-done:
-				case <-time.After(10 * time.Second):
-					waited = true
-				}
+			// In progress time (internal/progress), so that neither the
+			// correct flavor (which must wait) nor the broken one (which
+			// must return) is misjudged on a starved machine.
+			clock := progress.Acquire()
+			defer progress.Release(clock)
+			bound := 200 * time.Millisecond
+			if !c.waits {
+				bound = 10 * time.Second
 			}
+			waited := !clock.Within(done, bound)
 			close(release)
 			<-readerDone
 			<-done
