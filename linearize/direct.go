@@ -33,23 +33,6 @@ import (
 
 const never = math.MaxInt64 // the call time of an end that never happened
 
-// precedence orders the rules that one operation can break, as
-// model.State.Apply checks them.
-var precedence = map[model.Rule]int{}
-
-func init() {
-	for i, r := range []model.Rule{
-		model.ReadHalfInitialized, model.ReadUnpublished, model.ReadStale, model.ReadReclaimed,
-		model.SyncEarly, model.PollEarly, model.CallbackTwice, model.CallbackUncalled, model.CallbackEarly,
-		model.BarrierEarly, model.ReclaimCurrent, model.ReclaimWhileHeld,
-		model.ListRemove, model.ListReplace, model.ListReadReclaimed, model.ListLookup,
-		model.ListTraverseDuplicate, model.ListTraversePhantom, model.ListTraverseMissed,
-		model.ListReclaimWhileHeld, model.ListReclaimUnremoved, model.ListReclaimTwice,
-	} {
-		precedence[r] = i
-	}
-}
-
 type finding struct {
 	culprit int
 	rule    model.Rule
@@ -86,7 +69,7 @@ func CheckDirect(h History) Result {
 		if c := cmp.Compare(ea.Call, eb.Call); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(precedence[a.rule], precedence[b.rule]); c != 0 {
+		if c := cmp.Compare(a.rule.Precedence(), b.rule.Precedence()); c != 0 { // the model's order (model.Guarantees)
 			return c
 		}
 		return cmp.Compare(a.culprit, b.culprit)

@@ -1,7 +1,8 @@
 package model
 
-// A Rule is one legality rule of the model. Its value is a stable name used
-// in reports, test data file names and tools.
+// A Rule is one guarantee of RCU, and the way a history breaks it. Its
+// value is a stable name used in reports, test data file names and tools.
+// Guarantees lists every rule with what it means and who checks it.
 type Rule string
 
 // The rules. P1-P6 refer to the properties in the package documentation.
@@ -47,57 +48,14 @@ const (
 	// key inserted twice. Histories that pass linearize's validation never
 	// need it except in orders that a correct checker rejects anyway.
 	Malformed Rule = "malformed"
+
+	// Guarantees that a sequential model of a history cannot judge, since
+	// they are about time or about what did not happen; the stress engine
+	// and the conformance kit check them.
+	Progress       Rule = "progress"        // a wait, grace period or callback did not end though nothing held it, or waits did not share grace periods, or callbacks piled up without bound
+	ReaderWaited   Rule = "reader-waited"   // a reader waited for a grace period
+	PollIncomplete Rule = "poll-incomplete" // a cookie did not poll complete after a whole grace period that began after it was taken
 )
-
-var ruleDocs = map[Rule]string{
-	ReadHalfInitialized:   "a reader saw a published object before it was fully initialized (P1)",
-	ReadUnpublished:       "a reader saw a version that had not been published (P1)",
-	ReadStale:             "a reader saw a version that a later publication had already replaced",
-	ReadReclaimed:         "a reader saw its version reclaimed while inside its section (P3)",
-	ReclaimWhileHeld:      "a version was reclaimed while a reader that saw it was still inside (P3)",
-	ReclaimCurrent:        "the current version was reclaimed (P3)",
-	SyncEarly:             "Synchronize returned while a reader that began before it was still inside (P2)",
-	CallbackEarly:         "a callback ran while a reader that began before its Call was still inside (P4)",
-	CallbackTwice:         "a callback ran more than once (P4)",
-	CallbackUncalled:      "a callback ran that had not been queued (P4)",
-	BarrierEarly:          "Barrier returned before a callback queued before it had run (P5)",
-	PollEarly:             "a cookie polled complete while a reader that began before its Snapshot was still inside (P6)",
-	ListLookup:            "a list lookup's result that no linearization explains",
-	ListRemove:            "a list Remove's result that no linearization explains",
-	ListReplace:           "a list Replace's result that no linearization explains",
-	ListTraverseMissed:    "a traversal missed an element that stayed in the list while it ran",
-	ListTraversePhantom:   "a traversal saw an element that was not in the list while it ran",
-	ListTraverseDuplicate: "a traversal saw an element, or two versions of one replaced element, twice",
-	ListReadReclaimed:     "a list reader saw a reclaimed element (P3)",
-	ListReclaimWhileHeld:  "an element was reclaimed while a traversal that could see it was running (P3)",
-	ListReclaimUnremoved:  "an element was reclaimed that had not been removed from the list (P3)",
-	ListReclaimTwice:      "an element was reclaimed twice (P4)",
-	Malformed:             "an operation that no well-formed history contains here",
-}
-
-// Rules returns every rule, Malformed last.
-func Rules() []Rule {
-	return []Rule{
-		ReadHalfInitialized, ReadUnpublished, ReadStale,
-		ReadReclaimed, ReclaimWhileHeld, ReclaimCurrent,
-		SyncEarly,
-		CallbackEarly, CallbackTwice, CallbackUncalled,
-		BarrierEarly,
-		PollEarly,
-		ListLookup, ListRemove, ListReplace,
-		ListTraverseMissed, ListTraversePhantom, ListTraverseDuplicate,
-		ListReadReclaimed, ListReclaimWhileHeld, ListReclaimUnremoved, ListReclaimTwice,
-		Malformed,
-	}
-}
-
-// Doc returns a sentence that says what breaking r means.
-func (r Rule) Doc() string {
-	if d, ok := ruleDocs[r]; ok {
-		return d
-	}
-	return "unknown rule"
-}
 
 // A Violation says why an operation cannot be applied to a state.
 type Violation struct {
