@@ -14,15 +14,15 @@ type Property uint8
 
 // The properties.
 const (
-	Publication Property = iota + 1 // P1: readers see published objects fully initialized
-	GracePeriod                     // P2: Synchronize waits for the readers that began before it
-	Reclamation                     // P3: nothing is reclaimed while a reader may still see it
-	Callbacks                       // P4: a callback runs once, after a grace period
-	Barriers                        // P5: Barrier waits for the callbacks queued before it
-	Polling                         // P6: a cookie completes only after a full grace period, and then does
-	Liveness                        // P7: readers never wait; waits end; callbacks stay bounded
-	ListSemantics                   // the RCU-protected list: a set of keys, traversals, reclaims
-	Wellformedness                  // not a property of RCU: a history no execution can produce
+	Publication    Property = iota + 1 // P1: readers see published objects fully initialized
+	GracePeriod                        // P2: Synchronize waits for the readers that began before it
+	Reclamation                        // P3: nothing is reclaimed while a reader may still see it
+	Callbacks                          // P4: a callback runs once, after a grace period
+	Barriers                           // P5: Barrier waits for the callbacks queued before it
+	Polling                            // P6: a cookie completes only after a full grace period, and then does
+	Liveness                           // P7: readers never wait; waits end; callbacks stay bounded
+	ListSemantics                      // the RCU-protected list: a set of keys, traversals, reclaims
+	Wellformedness                     // not a property of RCU: a history no execution can produce
 )
 
 var propertyNames = [...]struct{ tag, name string }{
