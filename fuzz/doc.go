@@ -12,7 +12,7 @@
 // runs, a publication parked between making a version reachable and
 // initializing it, a callback parked before it runs while Barrier is
 // called. RunSchedule runs one script on a fresh instance of a
-// torture.Flavor, records the history with linearize, and checks it
+// rcuops.Flavor, records the history with linearize, and checks it
 // against the model; Seeds returns the committed corpus.
 //
 // A run that breaks the model returns a *Failure naming the rule (such

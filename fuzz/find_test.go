@@ -3,12 +3,12 @@ package fuzz
 import (
 	"errors"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
 
@@ -71,14 +71,14 @@ func randomInputs(n int, seed uint64) [][]byte {
 // reference has its injection points: without them the straggler window
 // is a few instructions wide and no schedule can hold a reader in it.
 func TestFindsBrokenFlavors(t *testing.T) {
-	var broken []torture.Flavor
+	var broken []rcuops.Flavor
 	for _, f := range flavors.All() {
 		if f.Broken {
 			broken = append(broken, f)
 		}
 	}
 	for name := range brokenRules {
-		if !slices.ContainsFunc(broken, func(f torture.Flavor) bool { return f.Name == name }) && name != "busted-flip-ref" {
+		if !slices.ContainsFunc(broken, func(f rcuops.Flavor) bool { return f.Name == name }) && name != "busted-flip-ref" {
 			t.Errorf("no broken flavor %q in torture/flavors", name)
 		}
 	}
@@ -153,7 +153,7 @@ func TestFindsBrokenFlavors(t *testing.T) {
 	}
 }
 
-func tags(f torture.Flavor) string {
+func tags(f rcuops.Flavor) string {
 	if f.Tags == "" {
 		return ""
 	}

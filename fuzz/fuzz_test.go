@@ -4,11 +4,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
 
@@ -20,7 +20,7 @@ const flavorEnv = "RCUKIT_FUZZ_FLAVOR"
 // points in every build.
 const defaultFlavor = "classic"
 
-func lookup(tb testing.TB, name string) torture.Flavor {
+func lookup(tb testing.TB, name string) rcuops.Flavor {
 	tb.Helper()
 	f, ok := flavors.Lookup(name)
 	if !ok {
@@ -38,7 +38,7 @@ func lookup(tb testing.TB, name string) torture.Flavor {
 // with; while fuzzing, t.Name() is the target's alone, and go test -fuzz
 // saves a failing input under the name computed here, as it does: the
 // first 16 hex digits of the SHA-256 of the file.
-func reproduce(t *testing.T, target string, f torture.Flavor, env bool, data []byte) string {
+func reproduce(t *testing.T, target string, f rcuops.Flavor, env bool, data []byte) string {
 	var cmd strings.Builder
 	if env {
 		fmt.Fprintf(&cmd, "%s=%s ", flavorEnv, f.Name)
@@ -61,7 +61,7 @@ func reproduce(t *testing.T, target string, f torture.Flavor, env bool, data []b
 const replays = 5
 
 // replayed runs data on f replays more times and says how many failed.
-func replayed(f torture.Flavor, data []byte) string {
+func replayed(f rcuops.Flavor, data []byte) string {
 	n := 0
 	for range replays {
 		if RunSchedule(f, data) != nil {

@@ -18,6 +18,7 @@ package fuzz
 // that the common hit costs one atomic load.
 
 import (
+	"github.com/rcukit/rcukit/rcuops"
 	"runtime"
 	"sync/atomic"
 )
@@ -33,7 +34,7 @@ const (
 // A hold is guarded by run.mu.
 type hold struct {
 	state holdState
-	point string
+	point rcuops.Point
 	ch    chan struct{} // closed to release the parked goroutine
 	// parked is set while a goroutine waits at the hold; the controller
 	// reads it without the lock.
@@ -41,7 +42,7 @@ type hold struct {
 }
 
 // arm makes h wait for the next hit of point.
-func (r *run) arm(h *hold, point string) {
+func (r *run) arm(h *hold, point rcuops.Point) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if h.state != holdNone || r.closing {
@@ -79,7 +80,7 @@ func (r *run) releaseLocked(h *hold) bool {
 }
 
 // inject is Env.Inject, and the fuzzer's own points.
-func (r *run) inject(point string) {
+func (r *run) inject(point rcuops.Point) {
 	if r.armed.Load() == 0 {
 		return
 	}
@@ -114,7 +115,7 @@ func (r *run) inject(point string) {
 
 // armedAt reports whether some hold waits for point, so that a hit
 // reads its goroutine's id only when it may park. The caller holds r.mu.
-func (r *run) armedAt(point string) bool {
+func (r *run) armedAt(point rcuops.Point) bool {
 	if r.gpHold.state == holdArmed && r.gpHold.point == point {
 		return true
 	}
@@ -129,7 +130,7 @@ func (r *run) armedAt(point string) bool {
 // A hit is a hold that parked a goroutine, for the report.
 type hit struct {
 	actor *actor // nil: the grace-period hold
-	point string
+	point rcuops.Point
 	step  int // the actor's step
 }
 

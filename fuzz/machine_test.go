@@ -21,6 +21,7 @@ package fuzz
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"iter"
 	"runtime"
 	"slices"
@@ -33,7 +34,6 @@ import (
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/rcu"
-	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
 	"pgregory.net/rapid"
 )
@@ -778,7 +778,7 @@ func domainPlanProperty(flavor string) func(*rapid.T) {
 	return func(t *rapid.T) { runPlan(t, f) }
 }
 
-func runPlan(t *rapid.T, f torture.Flavor) {
+func runPlan(t *rapid.T, f rcuops.Flavor) {
 	plan := drawPlan(t)
 	r := newRun(f)
 	r.sched = plan

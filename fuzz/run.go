@@ -45,6 +45,7 @@ package fuzz
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -56,7 +57,6 @@ import (
 	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
-	"github.com/rcukit/rcukit/torture"
 )
 
 // Bounds of the controller's waits. None of them decides a verdict.
@@ -97,8 +97,8 @@ func payloadOf(v uint64) uint64 { return v*0x9e3779b97f4a7c15 ^ 0x5bd1e995 }
 
 // A run is one execution of a schedule on a fresh instance.
 type run struct {
-	flavor torture.Flavor
-	ops    *torture.Ops
+	flavor rcuops.Flavor
+	ops    *rcuops.Ops
 	sched  *schedule
 	plain  bool // read and write the plain payload
 	rec    *linearize.Recorder
@@ -145,7 +145,7 @@ type actor struct {
 	blocking int64
 
 	// The actor goroutine's own state.
-	reader torture.Reader
+	reader rcuops.Reader
 	depth  int
 	loads  []load
 	cookie *cookie
@@ -192,14 +192,14 @@ func (a *actor) signal() {
 // Runs share nothing, so RunSchedule may be called from several
 // goroutines at once. An operation that never finishes is left running:
 // after a "hang" the instance and some goroutines are abandoned.
-func RunSchedule(f torture.Flavor, data []byte) error {
+func RunSchedule(f rcuops.Flavor, data []byte) error {
 	_, err := runSchedule(f, data)
 	return err
 }
 
 // runSchedule is RunSchedule that also returns the run, for tests to
 // look into. The error is nil or a *Failure.
-func runSchedule(f torture.Flavor, data []byte) (*run, error) {
+func runSchedule(f rcuops.Flavor, data []byte) (*run, error) {
 	r := newRun(f)
 	r.sched = decode(data, newPoints(r.ops.Injection))
 	for _, st := range r.sched.steps {
@@ -209,14 +209,14 @@ func runSchedule(f torture.Flavor, data []byte) (*run, error) {
 }
 
 // newRun makes a fresh instance of f and starts the actors.
-func newRun(f torture.Flavor) *run {
+func newRun(f rcuops.Flavor) *run {
 	if f.New == nil {
 		panic("fuzz: RunSchedule of a flavor without New")
 	}
 	r := &run{flavor: f, plain: !f.Broken, rec: linearize.NewRecorder()}
 	r.gpHold.parked = &r.gpPark
 	r.startActors()
-	r.ops = f.New(torture.Env{Inject: r.inject})
+	r.ops = f.New(rcuops.Env{Inject: r.inject})
 	if err := r.ops.Validate(); err != nil {
 		r.stopActors()
 		panic(fmt.Sprintf("fuzz: flavor %q: %v", f.Name, err))

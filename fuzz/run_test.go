@@ -3,12 +3,12 @@ package fuzz
 import (
 	"errors"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rcukit/rcukit/linearize"
-	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
 
@@ -137,7 +137,7 @@ func TestHoldsParkOnlyTheirTarget(t *testing.T) {
 				if h.actor != nil {
 					who = fmt.Sprintf("%s@%d", actorName(h.actor.idx), h.step)
 				}
-				got = append(got, who+":"+h.point)
+				got = append(got, who+":"+string(h.point))
 			}
 			if strings.Join(got, " ") != c.want {
 				t.Errorf("parked %q; want %q; schedule:\n%s", got, c.want, r.sched)
@@ -147,7 +147,7 @@ func TestHoldsParkOnlyTheirTarget(t *testing.T) {
 }
 
 // dropCalls is trivial with a Call that loses its callback.
-var dropCalls = torture.Flavor{Name: "drop-calls", Doc: "loses callbacks", New: func(env torture.Env) *torture.Ops {
+var dropCalls = rcuops.Flavor{Name: "drop-calls", Doc: "loses callbacks", New: func(env rcuops.Env) *rcuops.Ops {
 	f, _ := flavors.Lookup("trivial")
 	ops := f.New(env)
 	ops.Call = func(func()) {}
@@ -164,8 +164,8 @@ func TestHang(t *testing.T) {
 
 	t.Run("synchronize", func(t *testing.T) {
 		unblock := make(chan struct{})
-		var ops *torture.Ops
-		stuck := torture.Flavor{Name: "stuck-sync", Doc: "Synchronize never returns", New: func(env torture.Env) *torture.Ops {
+		var ops *rcuops.Ops
+		stuck := rcuops.Flavor{Name: "stuck-sync", Doc: "Synchronize never returns", New: func(env rcuops.Env) *rcuops.Ops {
 			f, _ := flavors.Lookup("trivial")
 			ops = f.New(env)
 			ops.Synchronize = func() { <-unblock }
@@ -195,11 +195,11 @@ func TestHang(t *testing.T) {
 // naming the step, not a crash of the test binary.
 func TestPanic(t *testing.T) {
 	var closeOps func()
-	unlockPanics := torture.Flavor{Name: "unlock-panics", Doc: "Unlock panics", New: func(env torture.Env) *torture.Ops {
+	unlockPanics := rcuops.Flavor{Name: "unlock-panics", Doc: "Unlock panics", New: func(env rcuops.Env) *rcuops.Ops {
 		f, _ := flavors.Lookup("trivial")
 		ops := f.New(env)
 		closeOps = ops.Close
-		ops.Reader = func() torture.Reader { return panicky{} }
+		ops.Reader = func() rcuops.Reader { return panicky{} }
 		ops.Close = nil // the sections it opened never end
 		return ops
 	}}
@@ -254,8 +254,8 @@ func TestOraclesAtOdds(t *testing.T) {
 // TestRunSchedulePanicsOnBadOps checks that unusable Ops are reported at
 // once, naming the flavor.
 func TestRunSchedulePanicsOnBadOps(t *testing.T) {
-	f := torture.Flavor{Name: "half-polled", New: func(env torture.Env) *torture.Ops {
-		return &torture.Ops{Reader: func() torture.Reader { return nil }, Synchronize: func() {}, Snapshot: func() uint64 { return 0 }}
+	f := rcuops.Flavor{Name: "half-polled", New: func(env rcuops.Env) *rcuops.Ops {
+		return &rcuops.Ops{Reader: func() rcuops.Reader { return nil }, Synchronize: func() {}, Snapshot: func() uint64 { return 0 }}
 	}}
 	defer func() {
 		if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), `fuzz: flavor "half-polled": Ops.Snapshot and Ops.Poll come together`) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -35,27 +36,27 @@ func (e *enc) put(op opcode, actor, arg int) *enc {
 	return e
 }
 
-func (e *enc) lock(a int) *enc           { return e.put(opLock, a, 0) }
-func (e *enc) lockN(a, n int) *enc       { return e.put(opLock, a, n-1) }
-func (e *enc) load(a int) *enc           { return e.put(opLoad, a, 0) }
-func (e *enc) lockLoad(a int) *enc       { return e.put(opLockLoad, a, 0) }
-func (e *enc) unlock(a int) *enc         { return e.put(opUnlock, a, 0) }
-func (e *enc) unlockN(a, n int) *enc     { return e.put(opUnlock, a, n-1) }
-func (e *enc) publish(a int) *enc        { return e.put(opPublish, a, 0) }
-func (e *enc) syncReclaim(a int) *enc    { return e.put(opSyncReclaim, a, 0) }
-func (e *enc) expedited(a int) *enc      { return e.put(opExpedited, a, 0) }
-func (e *enc) callReclaim(a int) *enc    { return e.put(opCallReclaim, a, 0) }
-func (e *enc) barrier(a int) *enc        { return e.put(opBarrier, a, 0) }
-func (e *enc) snapshot(a int) *enc       { return e.put(opSnapshot, a, 0) }
-func (e *enc) poll(a int) *enc           { return e.put(opPoll, a, 0) }
-func (e *enc) pollReclaim(a int) *enc    { return e.put(opPollReclaim, a, 0) }
-func (e *enc) await(a int) *enc          { return e.put(opAwait, a, 0) }
-func (e *enc) release(a int) *enc        { return e.put(opRelease, a, 0) }
-func (e *enc) releaseGP() *enc           { return e.put(opRelease, 0, 1) }
-func (e *enc) hold(a int, p string) *enc { return e.put(opHold, a, 0).point(p) }
-func (e *enc) holdGP(p string) *enc      { return e.put(opHoldGP, 0, 0).point(p) }
+func (e *enc) lock(a int) *enc                 { return e.put(opLock, a, 0) }
+func (e *enc) lockN(a, n int) *enc             { return e.put(opLock, a, n-1) }
+func (e *enc) load(a int) *enc                 { return e.put(opLoad, a, 0) }
+func (e *enc) lockLoad(a int) *enc             { return e.put(opLockLoad, a, 0) }
+func (e *enc) unlock(a int) *enc               { return e.put(opUnlock, a, 0) }
+func (e *enc) unlockN(a, n int) *enc           { return e.put(opUnlock, a, n-1) }
+func (e *enc) publish(a int) *enc              { return e.put(opPublish, a, 0) }
+func (e *enc) syncReclaim(a int) *enc          { return e.put(opSyncReclaim, a, 0) }
+func (e *enc) expedited(a int) *enc            { return e.put(opExpedited, a, 0) }
+func (e *enc) callReclaim(a int) *enc          { return e.put(opCallReclaim, a, 0) }
+func (e *enc) barrier(a int) *enc              { return e.put(opBarrier, a, 0) }
+func (e *enc) snapshot(a int) *enc             { return e.put(opSnapshot, a, 0) }
+func (e *enc) poll(a int) *enc                 { return e.put(opPoll, a, 0) }
+func (e *enc) pollReclaim(a int) *enc          { return e.put(opPollReclaim, a, 0) }
+func (e *enc) await(a int) *enc                { return e.put(opAwait, a, 0) }
+func (e *enc) release(a int) *enc              { return e.put(opRelease, a, 0) }
+func (e *enc) releaseGP() *enc                 { return e.put(opRelease, 0, 1) }
+func (e *enc) hold(a int, p rcuops.Point) *enc { return e.put(opHold, a, 0).point(p) }
+func (e *enc) holdGP(p rcuops.Point) *enc      { return e.put(opHoldGP, 0, 0).point(p) }
 
-func (e *enc) point(p string) *enc {
+func (e *enc) point(p rcuops.Point) *enc {
 	i := slices.Index(knownPoints, p)
 	if i < 0 {
 		panic("no known point " + p)

@@ -27,6 +27,7 @@ package fuzz
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"slices"
 	"strings"
 )
@@ -89,14 +90,14 @@ func (o opcode) blocking() bool {
 
 // A step is one instruction of a schedule.
 type step struct {
-	index int    // position in the script
-	at    int    // offset of its first byte in the input
-	op    opcode // what to do
-	actor int    // whom it concerns
-	count int    // Lock, Unlock: sections to open or close
-	point string // Hold, HoldGP: the injection point
-	gp    bool   // Release: the grace-period hold rather than the actor's
-	noop  string // why the decoder turned the step into a no-op, or ""
+	index int          // position in the script
+	at    int          // offset of its first byte in the input
+	op    opcode       // what to do
+	actor int          // whom it concerns
+	count int          // Lock, Unlock: sections to open or close
+	point rcuops.Point // Hold, HoldGP: the injection point
+	gp    bool         // Release: the grace-period hold rather than the actor's
+	noop  string       // why the decoder turned the step into a no-op, or ""
 	// yields is how many times the actor yields after the step: 0 in a
 	// decoded schedule, drawn in the tests' concurrent plans, whose
 	// actors run freely (on one P they would otherwise run one after
@@ -162,28 +163,28 @@ func (s *schedule) String() string {
 // Synchronize's grace period on the caller). A point the target can never
 // hit, because the flavor does not have it, makes the Hold a no-op.
 type points struct {
-	names []string
-	actor map[string]bool // holdable on an actor
-	gp    map[string]bool // holdable on the flavor's own goroutines
+	names []rcuops.Point
+	actor map[rcuops.Point]bool // holdable on an actor
+	gp    map[rcuops.Point]bool // holdable on the flavor's own goroutines
 }
 
 // The fuzzer's own points, besides the flavor's: inside the publication
 // (at the start of init, and right after store made the version
 // reachable), and at the start of every callback.
 const (
-	pointPublishInit  = "publish-init"
-	pointPublishStore = "publish-store"
-	pointCallback     = "callback"
+	pointPublishInit  = rcuops.PointPublishInit
+	pointPublishStore = rcuops.PointPublishStore
+	pointCallback     = rcuops.PointCallback
 )
 
 // knownPoints come first in points.names, always in this order.
-var knownPoints = []string{
-	"read-sampled", "gp-start", "gp-flipped", "gp-end", "invoke",
+var knownPoints = []rcuops.Point{
+	rcuops.PointReadSampled, rcuops.PointGPStart, rcuops.PointGPFlipped, rcuops.PointGPEnd, rcuops.PointInvoke,
 	pointPublishInit, pointPublishStore, pointCallback,
 }
 
-func newPoints(flavor []string) points {
-	p := points{names: append([]string(nil), knownPoints...), actor: map[string]bool{}, gp: map[string]bool{}}
+func newPoints(flavor []rcuops.Point) points {
+	p := points{names: append([]rcuops.Point(nil), knownPoints...), actor: map[rcuops.Point]bool{}, gp: map[rcuops.Point]bool{}}
 	for _, name := range flavor {
 		if !slices.Contains(p.names, name) {
 			p.names = append(p.names, name)
@@ -197,7 +198,7 @@ func newPoints(flavor []string) points {
 
 // pick returns the point named by the byte after position i of data, and
 // the position of the last byte used.
-func (p points) pick(data []byte, i int) (string, int) {
+func (p points) pick(data []byte, i int) (rcuops.Point, int) {
 	if i+1 >= len(data) {
 		return p.names[0], i
 	}

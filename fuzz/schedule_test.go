@@ -2,12 +2,13 @@ package fuzz
 
 import (
 	"bytes"
+	"github.com/rcukit/rcukit/rcuops"
 	"slices"
 	"strings"
 	"testing"
 )
 
-var classicPoints = newPoints([]string{"read-sampled", "gp-start", "gp-flipped", "gp-end"})
+var classicPoints = newPoints([]rcuops.Point{"read-sampled", "gp-start", "gp-flipped", "gp-end"})
 
 // TestDecodeAnyInput checks that every input decodes to a schedule that
 // keeps the decoder's promises: nothing that could deadlock a correct
@@ -17,7 +18,7 @@ func TestDecodeAnyInput(t *testing.T) {
 	inputs := append(randomInputs(2000, 4),
 		nil, []byte{}, bytes.Repeat([]byte{0xff}, 1000), bytes.Repeat([]byte{byte(opHold)}, 7),
 		bytes.Repeat([]byte{byte(opLock) | 3<<6}, 50), bytes.Repeat([]byte{byte(opSyncReclaim)}, 300))
-	for _, pts := range []points{classicPoints, newPoints(nil), newPoints([]string{"custom-a", "read-sampled", "custom-b"})} {
+	for _, pts := range []points{classicPoints, newPoints(nil), newPoints([]rcuops.Point{"custom-a", "read-sampled", "custom-b"})} {
 		for _, in := range inputs {
 			s := decode(in, pts)
 			if !slices.Equal(decode(in, pts).steps, s.steps) {
@@ -104,11 +105,11 @@ func checkSchedule(t *testing.T, in []byte, pts points, s *schedule) {
 // known ones.
 func TestDecodePoints(t *testing.T) {
 	in := []byte{byte(opHold), 0, byte(opHold) | 1<<4, 6, byte(opHoldGP), 7, byte(opHold) | 2<<4, 8}
-	custom := newPoints([]string{"gp-end", "custom"})
+	custom := newPoints([]rcuops.Point{"gp-end", "custom"})
 	s := decode(in, custom)
 	var got []string
 	for _, st := range s.steps {
-		got = append(got, st.point+"/"+st.noop)
+		got = append(got, string(st.point)+"/"+st.noop)
 	}
 	want := []string{"read-sampled/no such point on an actor", "publish-store/", "callback/", "custom/"}
 	if !slices.Equal(got, want) {

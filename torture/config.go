@@ -3,6 +3,7 @@ package torture
 import (
 	"flag"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"io"
 	"runtime"
 	"strconv"
@@ -129,7 +130,7 @@ func (c Config) Args() []string {
 // Command returns the shell command that reproduces a run of flavor f with
 // configuration c: the build flags this binary was built with (-race) and
 // the flavor's tags, then every flag.
-func (c Config) Command(f Flavor) string {
+func (c Config) Command(f rcuops.Flavor) string {
 	parts := []string{"go", "run"}
 	if raceEnabled {
 		parts = append(parts, "-race")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -80,8 +81,8 @@ func (r *Result) ReadsPerSecond() float64 {
 
 type engine struct {
 	cfg    Config
-	flavor Flavor
-	ops    *Ops
+	flavor rcuops.Flavor
+	ops    *rcuops.Ops
 	inj    *injector // nil when the run does not inject
 	rec    Recorder  // nil unless checking
 	start  time.Time
@@ -165,7 +166,7 @@ func (e *engine) log(name string) Log {
 //
 // Run panics with a "torture: ..." message if cfg or the flavor's Ops are
 // unusable.
-func Run(ctx context.Context, f Flavor, cfg Config) *Result {
+func Run(ctx context.Context, f rcuops.Flavor, cfg Config) *Result {
 	if f.Name == "" || f.New == nil {
 		panic("torture: a Flavor needs a Name and a New function")
 	}
@@ -189,13 +190,13 @@ func Run(ctx context.Context, f Flavor, cfg Config) *Result {
 	e.w.since.Store(now)
 	e.w.progress.Store(now)
 
-	env := Env{StallTimeout: cfg.StallTimeout, Stall: e.stallReport}
+	env := rcuops.Env{StallTimeout: cfg.StallTimeout, Stall: e.stallReport}
 	if cfg.Inject > 0 {
 		e.inj = newInjector(cfg.Inject)
 		env.Inject = e.inj.hit
 	}
 	e.ops = f.New(env)
-	e.ops.validate(f.Name)
+	validateOps(f.Name, e.ops)
 	if e.inj != nil {
 		if len(e.ops.Injection) == 0 {
 			e.inj = nil
@@ -260,9 +261,9 @@ func (e *engine) printHeader() {
 		yes(o.Poll != nil), yes(o.GPs != nil), yes(o.Pending != nil), yes(o.Stalls != nil), yes(o.Publish != nil))
 	switch {
 	case e.inj != nil:
-		e.header("injection: p=%g at %s", e.cfg.Inject, strings.Join(o.Injection, ", "))
+		e.header("injection: p=%g at %s", e.cfg.Inject, joinPoints(o.Injection))
 	case len(o.Injection) > 0:
-		e.header("injection: off (-inject 0); points: %s", strings.Join(o.Injection, ", "))
+		e.header("injection: off (-inject 0); points: %s", joinPoints(o.Injection))
 	default:
 		e.header("injection: the flavor has no injection points")
 	}
@@ -613,4 +614,12 @@ func (p *procShare) release() {
 	if p.users--; p.users == 0 {
 		runtime.GOMAXPROCS(p.saved)
 	}
+}
+
+func joinPoints(ps []rcuops.Point) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
 }

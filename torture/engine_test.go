@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"reflect"
 	"strings"
 	"sync"
@@ -34,7 +35,7 @@ func quick(d time.Duration) torture.Config {
 }
 
 // run runs f and returns the result and the report.
-func run(t *testing.T, ctx context.Context, f torture.Flavor, c torture.Config) (*torture.Result, string) {
+func run(t *testing.T, ctx context.Context, f rcuops.Flavor, c torture.Config) (*torture.Result, string) {
 	t.Helper()
 	var out syncBuffer
 	c.Out = &out
@@ -138,7 +139,7 @@ func TestCorrectToySucceeds(t *testing.T) {
 // grace-period counter to cross-check, only the elements' ages can tell;
 // the Reader Pipe histogram must show ages >= 2, marked with "!!!".
 func TestPipeFlagsAgeTwo(t *testing.T) {
-	f := toyFlavor("toy-nowait", func(o *torture.Ops, _ *toy) {
+	f := toyFlavor("toy-nowait", func(o *rcuops.Ops, _ *toy) {
 		o.Synchronize = func() {}
 		o.GPs, o.Call, o.Barrier, o.Snapshot, o.Poll = nil, nil, nil, nil, nil
 	})
@@ -160,7 +161,7 @@ func TestPipeFlagsAgeTwo(t *testing.T) {
 }
 
 func TestWriterStallIsAFailure(t *testing.T) {
-	f := toyFlavor("toy-hang", func(o *torture.Ops, t *toy) {
+	f := toyFlavor("toy-hang", func(o *rcuops.Ops, t *toy) {
 		o.Synchronize = func() { <-t.stop } // never returns before Close
 		o.Call, o.Barrier, o.Snapshot, o.Poll, o.GPs = nil, nil, nil, nil, nil
 	})
@@ -198,7 +199,7 @@ func TestContextCancelEndsWithVerdict(t *testing.T) {
 }
 
 func TestBarrierTesterCatchesEarlyBarrier(t *testing.T) {
-	f := toyFlavor("toy-barrier", func(o *torture.Ops, _ *toy) { o.Barrier = func() {} })
+	f := toyFlavor("toy-barrier", func(o *rcuops.Ops, _ *toy) { o.Barrier = func() {} })
 	c := quick(20 * time.Second)
 	c.StopOnFailure = true
 	res, report := run(t, context.Background(), f, c)
@@ -214,7 +215,7 @@ func TestBarrierTesterCatchesEarlyBarrier(t *testing.T) {
 }
 
 func TestGPCounterContract(t *testing.T) {
-	f := toyFlavor("toy-counter", func(o *torture.Ops, _ *toy) {
+	f := toyFlavor("toy-counter", func(o *rcuops.Ops, _ *toy) {
 		o.GPs = func() uint64 { return 7 } // a counter that never advances
 	})
 	res, report := run(t, context.Background(), f, quick(time.Second))
@@ -224,7 +225,7 @@ func TestGPCounterContract(t *testing.T) {
 // TestPollAfterSync: a Poll that never reports completion, even after a
 // whole Synchronize that began after the Snapshot.
 func TestPollAfterSync(t *testing.T) {
-	f := toyFlavor("toy-poll-never", func(o *torture.Ops, _ *toy) {
+	f := toyFlavor("toy-poll-never", func(o *rcuops.Ops, _ *toy) {
 		o.Poll = func(uint64) bool { return false }
 	})
 	res, report := run(t, context.Background(), f, quick(time.Second))
@@ -234,7 +235,7 @@ func TestPollAfterSync(t *testing.T) {
 // TestPollInReader: a Poll that ignores readers completes a cookie taken
 // inside a section.
 func TestPollInReader(t *testing.T) {
-	f := toyFlavor("toy-poll", func(o *torture.Ops, _ *toy) {
+	f := toyFlavor("toy-poll", func(o *rcuops.Ops, _ *toy) {
 		o.Poll = func(uint64) bool { return true }
 	})
 	res, report := run(t, context.Background(), f, quick(time.Second))
@@ -244,7 +245,7 @@ func TestPollInReader(t *testing.T) {
 // TestFloodBound: a flavor whose callbacks pile up without bound fails the
 // forward-progress check.
 func TestFloodBound(t *testing.T) {
-	f := toyFlavor("toy-unbounded", func(o *torture.Ops, t *toy) {
+	f := toyFlavor("toy-unbounded", func(o *rcuops.Ops, t *toy) {
 		var mu sync.Mutex
 		var queue []func()
 		o.Call = func(f func()) { // callbacks wait for the next Barrier or Close
@@ -294,7 +295,7 @@ func TestConfigArgsRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, c) {
 		t.Fatalf("Args did not round-trip:\n got %+v\nwant %+v", got, c)
 	}
-	cmd := c.Command(torture.Flavor{Name: "x", Tags: "rcuinject"})
+	cmd := c.Command(rcuops.Flavor{Name: "x", Tags: "rcuinject"})
 	if !strings.HasPrefix(cmd, "go run ") || !strings.Contains(cmd, " -tags rcuinject ./cmd/rcutorture -flavor x ") {
 		t.Errorf("Command = %q", cmd)
 	}
@@ -309,18 +310,18 @@ func TestMisusePanics(t *testing.T) {
 			torture.Run(context.Background(), ok, c)
 		},
 		"no Synchronize": func() {
-			torture.Run(context.Background(), toyFlavor("toy", func(o *torture.Ops, _ *toy) { o.Synchronize = nil }), quick(time.Second))
+			torture.Run(context.Background(), toyFlavor("toy", func(o *rcuops.Ops, _ *toy) { o.Synchronize = nil }), quick(time.Second))
 		},
 		"Barrier without Call": func() {
-			torture.Run(context.Background(), toyFlavor("toy", func(o *torture.Ops, _ *toy) { o.Call = nil }), quick(time.Second))
+			torture.Run(context.Background(), toyFlavor("toy", func(o *rcuops.Ops, _ *toy) { o.Call = nil }), quick(time.Second))
 		},
 		"Poll without Snapshot": func() {
-			torture.Run(context.Background(), toyFlavor("toy", func(o *torture.Ops, _ *toy) { o.Snapshot = nil }), quick(time.Second))
+			torture.Run(context.Background(), toyFlavor("toy", func(o *rcuops.Ops, _ *toy) { o.Snapshot = nil }), quick(time.Second))
 		},
-		"unnamed flavor":  func() { torture.Run(context.Background(), torture.Flavor{}, quick(time.Second)) },
-		"TokenReader nil": func() { torture.TokenReader[int](nil, nil) },
+		"unnamed flavor":  func() { torture.Run(context.Background(), rcuops.Flavor{}, quick(time.Second)) },
+		"TokenReader nil": func() { rcuops.TokenReader[int](nil, nil) },
 		"unbalanced Unlock": func() {
-			r := torture.TokenReader(func() int { return 1 }, func(int) {})
+			r := rcuops.TokenReader(func() int { return 1 }, func(int) {})
 			r.Unlock()
 		},
 	} {
@@ -339,20 +340,20 @@ func TestMisusePanics(t *testing.T) {
 func TestTokenReaderNestsLIFOWithoutAllocating(t *testing.T) {
 	var next int
 	var order []int
-	r := torture.TokenReader(func() int { next++; return next }, func(v int) { order = append(order, v) })
+	r := rcuops.TokenReader(func() int { next++; return next }, func(v int) { order = append(order, v) })
 	nest(r, 3)
 	if !reflect.DeepEqual(order, []int{3, 2, 1}) {
 		t.Fatalf("tokens ended in order %v; want 3 2 1", order)
 	}
 	type token struct{ a, b, c uintptr } // the size of rcu.Token
-	tr := torture.TokenReader(func() token { return token{1, 2, 3} }, func(token) {})
+	tr := rcuops.TokenReader(func() token { return token{1, 2, 3} }, func(token) {})
 	if n := testing.AllocsPerRun(100, func() { nest(tr, 3) }); n != 0 {
 		t.Errorf("nested sections allocate %v times", n)
 	}
 }
 
 // nest runs depth nested sections on r.
-func nest(r torture.Reader, depth int) {
+func nest(r rcuops.Reader, depth int) {
 	r.Lock()
 	if depth > 1 {
 		nest(r, depth-1)
@@ -362,12 +363,12 @@ func nest(r torture.Reader, depth int) {
 
 func TestInjector(t *testing.T) {
 	var hits atomic.Int64
-	var inject func(string)
-	f := toyFlavor("toy-inject", func(o *torture.Ops, _ *toy) {})
-	f.New = func(env torture.Env) *torture.Ops {
+	var inject func(rcuops.Point)
+	f := toyFlavor("toy-inject", func(o *rcuops.Ops, _ *toy) {})
+	f.New = func(env rcuops.Env) *rcuops.Ops {
 		o, tt := toyOps()
 		inject = env.Inject
-		o.Injection = []string{"sync"}
+		o.Injection = []rcuops.Point{"sync"}
 		o.Synchronize = func() {
 			hits.Add(1)
 			env.Inject("sync")

@@ -22,6 +22,7 @@ package torture
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -32,8 +33,8 @@ import (
 
 type injector struct {
 	threshold uint64 // act when a uniform uint64 falls below it
-	points    atomic.Pointer[map[string]*pointStats]
-	order     []string
+	points    atomic.Pointer[map[rcuops.Point]*pointStats]
+	order     []rcuops.Point
 	woke      atomic.Uint64 // sleeps and holds that have ended
 }
 
@@ -50,17 +51,17 @@ func newInjector(p float64) *injector {
 }
 
 // declare fixes the flavor's points; hits before it are ignored.
-func (in *injector) declare(points []string) {
-	m := make(map[string]*pointStats, len(points))
+func (in *injector) declare(points []rcuops.Point) {
+	m := make(map[rcuops.Point]*pointStats, len(points))
 	for _, p := range points {
 		m[p] = new(pointStats)
 	}
-	in.order = append([]string(nil), points...)
+	in.order = append([]rcuops.Point(nil), points...)
 	in.points.Store(&m)
 }
 
 // hit is Env.Inject.
-func (in *injector) hit(point string) {
+func (in *injector) hit(point rcuops.Point) {
 	mp := in.points.Load()
 	if mp == nil {
 		return

@@ -19,6 +19,7 @@ package torture
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -35,7 +36,7 @@ type readerCtx struct {
 	e     *engine
 	id    int // -1 for read-exit goroutines
 	style string
-	r     Reader
+	r     rcuops.Reader
 	rng   *rand.Rand
 	stats *readerStats
 	local localStats

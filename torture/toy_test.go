@@ -4,10 +4,9 @@ package torture_test
 // its fields let each test break one thing.
 
 import (
+	"github.com/rcukit/rcukit/rcuops"
 	"sync"
 	"sync/atomic"
-
-	"github.com/rcukit/rcukit/torture"
 )
 
 type toy struct {
@@ -47,10 +46,10 @@ func (t *toy) synchronize() {
 
 // toyOps returns a correct toy's Ops: Synchronize, Call (one goroutine per
 // callback, after a Synchronize), Barrier, polled cookies and a GP counter.
-func toyOps() (*torture.Ops, *toy) {
+func toyOps() (*rcuops.Ops, *toy) {
 	t := &toy{stop: make(chan struct{}), pending: map[uint64]chan struct{}{}}
-	ops := &torture.Ops{
-		Reader:      func() torture.Reader { return &toyReader{t: t} },
+	ops := &rcuops.Ops{
+		Reader:      func() rcuops.Reader { return &toyReader{t: t} },
 		Synchronize: t.synchronize,
 		Call: func(f func()) {
 			done := make(chan struct{})
@@ -92,8 +91,8 @@ func toyOps() (*torture.Ops, *toy) {
 	return ops, t
 }
 
-func toyFlavor(name string, mutate func(*torture.Ops, *toy)) torture.Flavor {
-	return torture.Flavor{Name: name, Doc: "a test double", New: func(torture.Env) *torture.Ops {
+func toyFlavor(name string, mutate func(*rcuops.Ops, *toy)) rcuops.Flavor {
+	return rcuops.Flavor{Name: name, Doc: "a test double", New: func(rcuops.Env) *rcuops.Ops {
 		ops, t := toyOps()
 		if mutate != nil {
 			mutate(ops, t)

@@ -9,6 +9,7 @@ package torture_test
 import (
 	"context"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,8 +38,8 @@ func TestVerdictString(t *testing.T) {
 // leaves Synchronize as the only way to wait for one (no Call, no polling):
 // an element is freed only after PipeLen-1 of the writer's own Synchronize
 // calls once it is removed, so no sooner than (PipeLen-1)*d into the run.
-func slowSync(d time.Duration) func(*torture.Ops, *toy) {
-	return func(o *torture.Ops, t *toy) {
+func slowSync(d time.Duration) func(*rcuops.Ops, *toy) {
+	return func(o *rcuops.Ops, t *toy) {
 		var mu sync.Mutex
 		o.Synchronize = func() {
 			mu.Lock()
@@ -113,7 +114,7 @@ func TestWriterStallIsNotJudgedWhileTheClockIsHeld(t *testing.T) {
 	resume := clock.Hold()
 	defer resume()
 
-	f := toyFlavor("toy-hang", func(o *torture.Ops, t *toy) {
+	f := toyFlavor("toy-hang", func(o *rcuops.Ops, t *toy) {
 		o.Synchronize = func() { <-t.stop } // never returns before Close
 		o.Call, o.Barrier, o.Snapshot, o.Poll, o.GPs = nil, nil, nil, nil, nil
 	})
@@ -147,9 +148,9 @@ func TestWriterStallIsNotJudgedWhileTheClockIsHeld(t *testing.T) {
 
 // stallToy is the correct toy, with stall reports: it hands the test the
 // Env.Stall of its run, to deliver a report when the test chooses.
-func stallToy(stall chan<- func(string)) torture.Flavor {
+func stallToy(stall chan<- func(string)) rcuops.Flavor {
 	f := toyFlavor("toy-stall", nil)
-	f.New = func(env torture.Env) *torture.Ops {
+	f.New = func(env rcuops.Env) *rcuops.Ops {
 		ops, _ := toyOps()
 		var n atomic.Uint64
 		ops.Stalls = n.Load

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/rcukit/rcukit/rcuops"
 	"os"
 	"os/exec"
 	"strings"
@@ -156,7 +157,7 @@ func TestExitStatus(t *testing.T) {
 // starved is trivial with grace periods of a second each, one at a time,
 // and Synchronize as the only way to wait for one: no element can be freed
 // (that takes 9 of the writer's grace periods) in the runs below.
-var starved = torture.Flavor{Name: "starved", Doc: "trivial, with grace periods of a second", New: func(env torture.Env) *torture.Ops {
+var starved = rcuops.Flavor{Name: "starved", Doc: "trivial, with grace periods of a second", New: func(env rcuops.Env) *rcuops.Ops {
 	f, _ := flavors.Lookup("trivial")
 	ops := f.New(env)
 	var mu sync.Mutex
@@ -175,7 +176,7 @@ var starved = torture.Flavor{Name: "starved", Doc: "trivial, with grace periods 
 // element can be freed within -duration and -overtime, exits with status
 // 3 after the INCONCLUSIVE verdict, the seed and the reproduce command.
 func TestInconclusiveExitsThree(t *testing.T) {
-	lookup = func(name string) (torture.Flavor, bool) {
+	lookup = func(name string) (rcuops.Flavor, bool) {
 		if name == starved.Name {
 			return starved, true
 		}

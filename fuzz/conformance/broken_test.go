@@ -6,22 +6,22 @@ package conformance_test
 // after that guarantee to fail.
 
 import (
+	"github.com/rcukit/rcukit/rcuops"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/rcukit/rcukit/torture"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
 
 // wrap returns a broken flavor that builds base's ops and edits them.
-func wrap(name, base, doc string, edit func(ops *torture.Ops)) torture.Flavor {
+func wrap(name, base, doc string, edit func(ops *rcuops.Ops)) rcuops.Flavor {
 	b, ok := flavors.Lookup(base)
 	if !ok {
 		panic("no flavor " + base)
 	}
-	return torture.Flavor{Name: name, Doc: doc, Broken: true, New: func(env torture.Env) *torture.Ops {
+	return rcuops.Flavor{Name: name, Doc: doc, Broken: true, New: func(env rcuops.Env) *rcuops.Ops {
 		ops := b.New(env)
 		edit(ops)
 		return ops
@@ -31,10 +31,10 @@ func wrap(name, base, doc string, edit func(ops *torture.Ops)) torture.Flavor {
 // flagReaders: one shared flag says "a reader is inside"; the outermost
 // Lock of a goroutine sets it and the outermost Unlock clears it, so the
 // first of several readers to leave ends the wait for all of them.
-var flagReaders = torture.Flavor{Name: "flag-readers", Broken: true, Doc: "readers share one flag instead of a count", New: func(torture.Env) *torture.Ops {
+var flagReaders = rcuops.Flavor{Name: "flag-readers", Broken: true, Doc: "readers share one flag instead of a count", New: func(rcuops.Env) *rcuops.Ops {
 	var inside atomic.Bool
-	return &torture.Ops{
-		Reader: func() torture.Reader { return &flagReader{inside: &inside} },
+	return &rcuops.Ops{
+		Reader: func() rcuops.Reader { return &flagReader{inside: &inside} },
 		Synchronize: func() {
 			for inside.Load() {
 				time.Sleep(50 * time.Microsecond)
@@ -62,7 +62,7 @@ func (r *flagReader) Unlock() {
 
 // counted wraps a Reader to count the sections that are inside.
 type counted struct {
-	torture.Reader
+	rcuops.Reader
 	open *atomic.Int64
 }
 
@@ -71,10 +71,10 @@ func (c counted) Unlock() { c.open.Add(-1); c.Reader.Unlock() }
 
 // waitsForAll: after its grace period, Synchronize also waits until no
 // reader at all is inside, so a stream of later readers holds it off.
-var waitsForAll = wrap("waits-for-all", "rcu", "Synchronize waits until no reader is inside", func(ops *torture.Ops) {
+var waitsForAll = wrap("waits-for-all", "rcu", "Synchronize waits until no reader is inside", func(ops *rcuops.Ops) {
 	open := new(atomic.Int64)
 	reader, synchronize := ops.Reader, ops.Synchronize
-	ops.Reader = func() torture.Reader { return counted{reader(), open} }
+	ops.Reader = func() rcuops.Reader { return counted{reader(), open} }
 	ops.Synchronize = func() {
 		synchronize()
 		for open.Load() > 0 {
@@ -86,10 +86,10 @@ var waitsForAll = wrap("waits-for-all", "rcu", "Synchronize waits until no reade
 // nestWaits: a nested Lock waits while a grace period is in progress, as
 // a recursive sync.RWMutex.RLock behind a waiting writer does. That is a
 // deadlock; the double gives up after a while so that the test can end.
-var nestWaits = wrap("nest-waits", "rcu", "a nested Lock waits for a grace period in progress", func(ops *torture.Ops) {
+var nestWaits = wrap("nest-waits", "rcu", "a nested Lock waits for a grace period in progress", func(ops *rcuops.Ops) {
 	gps := new(atomic.Int64) // grace periods in progress
 	reader, synchronize := ops.Reader, ops.Synchronize
-	ops.Reader = func() torture.Reader { return &nestWaiter{Reader: reader(), gps: gps} }
+	ops.Reader = func() rcuops.Reader { return &nestWaiter{Reader: reader(), gps: gps} }
 	ops.Synchronize = func() {
 		gps.Add(1)
 		defer gps.Add(-1)
@@ -98,7 +98,7 @@ var nestWaits = wrap("nest-waits", "rcu", "a nested Lock waits for a grace perio
 })
 
 type nestWaiter struct {
-	torture.Reader
+	rcuops.Reader
 	gps    *atomic.Int64
 	depth  int
 	giveUp time.Time // when this reader stops waiting; zero before it first waits
@@ -123,19 +123,19 @@ func (r *nestWaiter) Unlock() {
 }
 
 // gpsFrozen: the grace-period counter never moves.
-var gpsFrozen = wrap("gps-frozen", "rcu", "GPs never advances", func(ops *torture.Ops) {
+var gpsFrozen = wrap("gps-frozen", "rcu", "GPs never advances", func(ops *rcuops.Ops) {
 	ops.GPs = func() uint64 { return 7 }
 })
 
 // gpsBackward: the grace-period counter counts down.
-var gpsBackward = wrap("gps-backward", "rcu", "GPs goes back", func(ops *torture.Ops) {
+var gpsBackward = wrap("gps-backward", "rcu", "GPs goes back", func(ops *rcuops.Ops) {
 	gps := ops.GPs
 	ops.GPs = func() uint64 { return 1<<20 - gps() }
 })
 
 // publishInitTwice: Publish initializes the object twice, the second time
 // after readers may hold it.
-var publishInitTwice = wrap("publish-init-twice", "rcu", "Publish runs init twice", func(ops *torture.Ops) {
+var publishInitTwice = wrap("publish-init-twice", "rcu", "Publish runs init twice", func(ops *rcuops.Ops) {
 	ops.Publish = func(init, store func()) { init(); store(); init() }
 })
 
@@ -143,12 +143,12 @@ var publishInitTwice = wrap("publish-init-twice", "rcu", "Publish runs init twic
 // once the reader has left. The suite abandons such an instance without
 // closing it; releaseStuck, when the test is over, lets the stuck calls
 // return and closes the instances, so that nothing leaks.
-var syncStuck = torture.Flavor{Name: "sync-stuck", Broken: true, Doc: "Synchronize hangs after a reader it waited for", New: func(env torture.Env) *torture.Ops {
+var syncStuck = rcuops.Flavor{Name: "sync-stuck", Broken: true, Doc: "Synchronize hangs after a reader it waited for", New: func(env rcuops.Env) *rcuops.Ops {
 	ops := lookup("rcu").New(env)
 	open := new(atomic.Int64)
 	released := make(chan struct{})
 	reader, synchronize := ops.Reader, ops.Synchronize
-	ops.Reader = func() torture.Reader { return counted{reader(), open} }
+	ops.Reader = func() rcuops.Reader { return counted{reader(), open} }
 	ops.Synchronize = func() {
 		if open.Load() > 0 {
 			<-released // the instance is closed by then: do not touch it
@@ -191,20 +191,20 @@ func serialized(f func()) func() {
 	}
 }
 
-var syncUnshared = wrap("sync-unshared", "rcu", "every Synchronize runs a grace period of its own", func(ops *torture.Ops) {
+var syncUnshared = wrap("sync-unshared", "rcu", "every Synchronize runs a grace period of its own", func(ops *rcuops.Ops) {
 	ops.Synchronize = serialized(ops.Synchronize)
 })
 
-var expeditedNoWait = wrap("expedited-no-wait", "rcu", "SynchronizeExpedited returns at once", func(ops *torture.Ops) {
+var expeditedNoWait = wrap("expedited-no-wait", "rcu", "SynchronizeExpedited returns at once", func(ops *rcuops.Ops) {
 	ops.SynchronizeExpedited = func() {}
 })
 
-var expeditedUnshared = wrap("expedited-unshared", "rcu", "every SynchronizeExpedited runs a grace period of its own", func(ops *torture.Ops) {
+var expeditedUnshared = wrap("expedited-unshared", "rcu", "every SynchronizeExpedited runs a grace period of its own", func(ops *rcuops.Ops) {
 	ops.SynchronizeExpedited = serialized(ops.SynchronizeExpedited)
 })
 
 // callTwice queues the 5th callback, and every 50th, twice.
-var callTwice = wrap("call-twice", "rcu", "some callbacks run twice", func(ops *torture.Ops) {
+var callTwice = wrap("call-twice", "rcu", "some callbacks run twice", func(ops *rcuops.Ops) {
 	var n atomic.Int64
 	call := ops.Call
 	ops.Call = func(f func()) {
@@ -216,7 +216,7 @@ var callTwice = wrap("call-twice", "rcu", "some callbacks run twice", func(ops *
 })
 
 // callLost drops every 97th callback.
-var callLost = wrap("call-lost", "rcu", "some callbacks never run", func(ops *torture.Ops) {
+var callLost = wrap("call-lost", "rcu", "some callbacks never run", func(ops *rcuops.Ops) {
 	var n atomic.Int64
 	call := ops.Call
 	ops.Call = func(f func()) {
@@ -226,14 +226,14 @@ var callLost = wrap("call-lost", "rcu", "some callbacks never run", func(ops *to
 	}
 })
 
-var pollNever = wrap("poll-never", "rcu", "Poll never reports completion", func(ops *torture.Ops) {
+var pollNever = wrap("poll-never", "rcu", "Poll never reports completion", func(ops *rcuops.Ops) {
 	ops.Poll = func(uint64) bool { return false }
 })
 
 // pollInFlight: a cookie taken while a grace period is in progress names
 // that grace period, which does not wait for readers that began after it
 // started.
-var pollInFlight = wrap("poll-in-flight", "rcu", "Snapshot returns the grace period in progress", func(ops *torture.Ops) {
+var pollInFlight = wrap("poll-in-flight", "rcu", "Snapshot returns the grace period in progress", func(ops *rcuops.Ops) {
 	snapshot, poll := ops.Snapshot, ops.Poll
 	ops.Snapshot = func() uint64 {
 		c := snapshot()
@@ -246,9 +246,9 @@ var pollInFlight = wrap("poll-in-flight", "rcu", "Snapshot returns the grace per
 
 // registerNoop: registered readers do nothing, so no grace period waits
 // for them.
-var registerNoop = wrap("register-noop", "trivial", "registered readers are not seen by grace periods", func(ops *torture.Ops) {
+var registerNoop = wrap("register-noop", "trivial", "registered readers are not seen by grace periods", func(ops *rcuops.Ops) {
 	register := ops.Register
-	ops.Register = func() (torture.Reader, func()) {
+	ops.Register = func() (rcuops.Reader, func()) {
 		_, unregister := register()
 		return noopReader{}, unregister
 	}

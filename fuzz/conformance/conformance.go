@@ -3,6 +3,7 @@ package conformance
 import (
 	"errors"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -266,7 +267,7 @@ func (r *Report) String() string {
 // f.New. Run panics with a "conformance: ..." message when f or an option
 // is unusable, or when f.New returns an ops table the torture engine
 // would reject.
-func Run(f torture.Flavor, opts ...Option) *Report {
+func Run(f rcuops.Flavor, opts ...Option) *Report {
 	clock := progress.Acquire() // every wait of the suite is in progress time
 	defer progress.Release(clock)
 	s := newSuite(f, opts)
@@ -291,7 +292,7 @@ func Run(f torture.Flavor, opts ...Option) *Report {
 // check passed or was skipped, or an error naming each check that failed
 // and the guarantee it found broken, and each that could not decide. It
 // is Run(f, opts...).Err().
-func Check(f torture.Flavor, opts ...Option) error { return Run(f, opts...).Err() }
+func Check(f rcuops.Flavor, opts ...Option) error { return Run(f, opts...).Err() }
 
 // Test runs the suite on flavor f as subtests of t: one subtest per part
 // and, within Guarantees, one per guarantee, each on a fresh instance from
@@ -301,7 +302,7 @@ func Check(f torture.Flavor, opts ...Option) error { return Run(f, opts...).Err(
 // "INCONCLUSIVE": it is neither a pass nor a failure. Test does not call t.Parallel, and
 // the suite leaves GOMAXPROCS alone, so several implementations may be
 // tested in parallel subtests. Test panics as Run does on misuse.
-func Test(t *testing.T, f torture.Flavor, opts ...Option) {
+func Test(t *testing.T, f rcuops.Flavor, opts ...Option) {
 	if t == nil {
 		panic("conformance: Test needs a *testing.T")
 	}
@@ -374,14 +375,14 @@ func notRun(it item) Result {
 
 // suite is one suite run: the flavor, its capabilities, the options.
 type suite struct {
-	flavor  torture.Flavor
-	caps    *torture.Ops // a probe instance's ops, closed: only which entries are nil matters
+	flavor  rcuops.Flavor
+	caps    *rcuops.Ops // a probe instance's ops, closed: only which entries are nil matters
 	opts    options
 	torture torture.Config
 	history torture.Config
 }
 
-func newSuite(f torture.Flavor, opts []Option) *suite {
+func newSuite(f rcuops.Flavor, opts []Option) *suite {
 	if f.Name == "" || f.New == nil {
 		panic("conformance: a Flavor needs a Name and a New function")
 	}
@@ -398,7 +399,7 @@ func newSuite(f torture.Flavor, opts []Option) *suite {
 		o(&s.opts)
 	}
 	s.torture, s.history = s.configs()
-	ops := f.New(torture.Env{})
+	ops := f.New(rcuops.Env{})
 	validate(f.Name, ops)
 	caps := *ops
 	s.caps = &caps
@@ -410,7 +411,7 @@ func newSuite(f torture.Flavor, opts []Option) *suite {
 
 // validate panics with a "conformance: " message when ops is an ops table
 // the torture engine would reject, after closing the instance.
-func validate(flavor string, o *torture.Ops) {
+func validate(flavor string, o *rcuops.Ops) {
 	err := o.Validate()
 	if err == nil {
 		return

@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"errors"
+	"github.com/rcukit/rcukit/rcuops"
 	"os"
 	"os/exec"
 	"slices"
@@ -102,7 +103,7 @@ func TestBrokenFlavorsFail(t *testing.T) {
 // The broken doubles of broken_test.go, for the checks that no broken
 // flavor reaches first.
 var doubles = []struct {
-	f    torture.Flavor
+	f    rcuops.Flavor
 	opts []conformance.Option
 	want caught
 }{
@@ -126,11 +127,11 @@ var doubles = []struct {
 }
 
 // panicky's Synchronize panics: the check reports the panic.
-var panicky = wrap("panicky", "rcu", "Synchronize panics", func(ops *torture.Ops) {
+var panicky = wrap("panicky", "rcu", "Synchronize panics", func(ops *rcuops.Ops) {
 	ops.Synchronize = func() { panic("boom") }
 })
 
-func lookup(name string) torture.Flavor {
+func lookup(name string) rcuops.Flavor {
 	f, ok := flavors.Lookup(name)
 	if !ok {
 		panic("no flavor " + name)
@@ -269,8 +270,8 @@ func TestHelperBrokenFlavor(t *testing.T) {
 
 func TestMisusePanics(t *testing.T) {
 	rcu := lookup("rcu")
-	with := func(edit func(*torture.Ops)) torture.Flavor {
-		return torture.Flavor{Name: "edited", New: func(env torture.Env) *torture.Ops {
+	with := func(edit func(*rcuops.Ops)) rcuops.Flavor {
+		return rcuops.Flavor{Name: "edited", New: func(env rcuops.Env) *rcuops.Ops {
 			ops := rcu.New(env)
 			edit(ops)
 			return ops
@@ -282,16 +283,16 @@ func TestMisusePanics(t *testing.T) {
 		want string
 	}{
 		{"Test without t", func() { conformance.Test(nil, rcu) }, "conformance: Test needs a *testing.T"},
-		{"empty flavor", func() { conformance.Run(torture.Flavor{}) }, "conformance: a Flavor needs a Name and a New function"},
+		{"empty flavor", func() { conformance.Run(rcuops.Flavor{}) }, "conformance: a Flavor needs a Name and a New function"},
 		{"nil ops", func() {
-			conformance.Run(torture.Flavor{Name: "nil", New: func(torture.Env) *torture.Ops { return nil }})
+			conformance.Run(rcuops.Flavor{Name: "nil", New: func(rcuops.Env) *rcuops.Ops { return nil }})
 		}, `conformance: flavor "nil": its New returned nil Ops`},
-		{"no Reader", func() { conformance.Run(with(func(o *torture.Ops) { o.Reader = nil })) }, `conformance: flavor "edited": Ops.Reader is required`},
-		{"no Synchronize", func() { conformance.Run(with(func(o *torture.Ops) { o.Synchronize = nil })) }, `conformance: flavor "edited": Ops.Synchronize is required`},
-		{"Barrier without Call", func() { conformance.Run(with(func(o *torture.Ops) { o.Call = nil })) }, `conformance: flavor "edited": Ops.Barrier needs Ops.Call`},
-		{"Poll without Snapshot", func() { conformance.Run(with(func(o *torture.Ops) { o.Snapshot = nil })) }, `conformance: flavor "edited": Ops.Snapshot and Ops.Poll come together`},
+		{"no Reader", func() { conformance.Run(with(func(o *rcuops.Ops) { o.Reader = nil })) }, `conformance: flavor "edited": Ops.Reader is required`},
+		{"no Synchronize", func() { conformance.Run(with(func(o *rcuops.Ops) { o.Synchronize = nil })) }, `conformance: flavor "edited": Ops.Synchronize is required`},
+		{"Barrier without Call", func() { conformance.Run(with(func(o *rcuops.Ops) { o.Call = nil })) }, `conformance: flavor "edited": Ops.Barrier needs Ops.Call`},
+		{"Poll without Snapshot", func() { conformance.Run(with(func(o *rcuops.Ops) { o.Snapshot = nil })) }, `conformance: flavor "edited": Ops.Snapshot and Ops.Poll come together`},
 		{"repeated point", func() {
-			conformance.Run(with(func(o *torture.Ops) { o.Injection = []string{"a", "a"} }))
+			conformance.Run(with(func(o *rcuops.Ops) { o.Injection = []rcuops.Point{"a", "a"} }))
 		}, `conformance: flavor "edited": injection point "a" is empty or repeated`},
 		{"no parts", func() { conformance.Parts() }, "conformance: Parts needs at least one part"},
 		{"unknown part", func() { conformance.Parts("everything") }, `conformance: unknown part "everything"`},

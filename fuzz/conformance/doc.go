@@ -1,17 +1,17 @@
 // Package conformance is a test suite for RCU implementations: anyone who
-// fills in the torture ops table (torture.Ops) for their own RCU can run
+// fills in the torture ops table (rcuops.Ops) for their own RCU can run
 // every oracle of rcukit against it with one call.
 //
 // In a _test.go file of your own module:
 //
 //	func TestConformance(t *testing.T) {
-//		conformance.Test(t, torture.Flavor{
+//		conformance.Test(t, rcuops.Flavor{
 //			Name: "myrcu",
 //			Doc:  "my RCU",
-//			New: func(env torture.Env) *torture.Ops {
+//			New: func(env rcuops.Env) *rcuops.Ops {
 //				d := myrcu.New()
-//				return &torture.Ops{
-//					Reader:      func() torture.Reader { return torture.TokenReader(d.Lock, d.Unlock) },
+//				return &rcuops.Ops{
+//					Reader:      func() rcuops.Reader { return rcuops.TokenReader(d.Lock, d.Unlock) },
 //					Synchronize: d.Synchronize,
 //					Call:        d.Call,
 //					Barrier:     d.Barrier,

@@ -2,10 +2,10 @@ package conformance_test
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"sync"
 
 	"github.com/rcukit/rcukit/fuzz/conformance"
-	"github.com/rcukit/rcukit/torture"
 )
 
 // An RCU of one's own, as it would live in another module: read sections
@@ -41,17 +41,17 @@ func (r *rwReader) Unlock() {
 }
 
 // Validate an RCU that lives outside this module: describe it as a
-// torture.Flavor (the ops table; entries left nil are skipped), then run
+// rcuops.Flavor (the ops table; entries left nil are skipped), then run
 // the suite. In a _test.go file, conformance.Test(t, flavor) runs the
 // same checks as subtests.
 func Example() {
-	flavor := torture.Flavor{
+	flavor := rcuops.Flavor{
 		Name: "rwrcu",
 		Doc:  "an RCU on a sync.RWMutex",
-		New: func(torture.Env) *torture.Ops {
+		New: func(rcuops.Env) *rcuops.Ops {
 			r := new(rwRCU)
-			return &torture.Ops{
-				Reader:      func() torture.Reader { return &rwReader{rcu: r} },
+			return &rcuops.Ops{
+				Reader:      func() rcuops.Reader { return &rwReader{rcu: r} },
 				Synchronize: r.Synchronize,
 			}
 		},

@@ -15,6 +15,7 @@ package conformance
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"reflect"
 	"runtime/debug"
 	"slices"
@@ -23,18 +24,17 @@ import (
 	"time"
 
 	"github.com/rcukit/rcukit/internal/progress"
-	"github.com/rcukit/rcukit/torture"
 )
 
 // hold is how long a check watches for something that must not happen.
 const hold = 50 * time.Millisecond
 
 type fixture struct {
-	ops      *torture.Ops
+	ops      *rcuops.Ops
 	patience time.Duration
 	blocking bool // BlockingReaders was declared
 
-	hook atomic.Pointer[func(point string)] // the check's injector, if any
+	hook atomic.Pointer[func(point rcuops.Point)] // the check's injector, if any
 
 	wg       sync.WaitGroup // goroutines started by the check
 	cleanups []func()       // run last first when the check returns; used by the check's goroutine only
@@ -46,11 +46,11 @@ type fixture struct {
 
 // newFixture builds a fresh instance. With inject, the instance's Env has
 // an injector that calls the hook the check installs with onInject.
-func newFixture(f torture.Flavor, o options, inject bool) *fixture {
+func newFixture(f rcuops.Flavor, o options, inject bool) *fixture {
 	x := &fixture{patience: o.patience, blocking: o.blocking}
-	var env torture.Env
+	var env rcuops.Env
 	if inject {
-		env.Inject = func(p string) {
+		env.Inject = func(p rcuops.Point) {
 			if h := x.hook.Load(); h != nil {
 				(*h)(p)
 			}
@@ -62,7 +62,7 @@ func newFixture(f torture.Flavor, o options, inject bool) *fixture {
 }
 
 // onInject installs h as the injector.
-func (x *fixture) onInject(h func(point string)) { x.hook.Store(&h) }
+func (x *fixture) onInject(h func(point rcuops.Point)) { x.hook.Store(&h) }
 
 // atEnd registers f to run when the check returns, before the fixture
 // waits for its goroutines.
@@ -232,7 +232,7 @@ func eventually(d time.Duration, cond func() bool) bool {
 }
 
 // An actor is a goroutine that runs functions in order: the one goroutine
-// a torture.Reader belongs to. Its queue is buffered so that a check can
+// a rcuops.Reader belongs to. Its queue is buffered so that a check can
 // queue an Unlock behind a Lock that is blocked.
 type actor struct {
 	x *fixture
@@ -280,15 +280,15 @@ func (a *actor) close() {
 	close(a.work)
 }
 
-// A reader is a torture.Reader on an actor of its own. The check's
+// A reader is a rcuops.Reader on an actor of its own. The check's
 // goroutine counts the sections it has asked for (open); when the check
 // returns, the fixture ends them.
 type reader struct {
 	x          *fixture
 	a          *actor
-	r          torture.Reader // used on the actor only
-	open       int            // sections locked and not unlocked, as queued
-	unregister func()         // for registered readers; used on the actor only
+	r          rcuops.Reader // used on the actor only
+	open       int           // sections locked and not unlocked, as queued
+	unregister func()        // for registered readers; used on the actor only
 }
 
 // reader returns a new token-style reader (Ops.Reader) on its own

@@ -7,6 +7,7 @@ package conformance
 import (
 	"errors"
 	"fmt"
+	"github.com/rcukit/rcukit/rcuops"
 	"slices"
 	"strings"
 	"sync"
@@ -14,14 +15,13 @@ import (
 	"time"
 
 	"github.com/rcukit/rcukit/internal/progress"
-	"github.com/rcukit/rcukit/torture"
 )
 
 type guarantee struct {
 	name string
 	// needs says why the check cannot run on an implementation with these
 	// ops and options, or "".
-	needs  func(o *torture.Ops, opts options) string
+	needs  func(o *rcuops.Ops, opts options) string
 	inject bool // the check installs an injector
 	run    func(x *fixture) error
 }
@@ -34,7 +34,7 @@ func (s skip) Error() string { return string(s) }
 // pointReadSampled is the injection point the straggler check uses: a
 // reader has sampled the grace-period state and is not yet visible to
 // grace periods.
-const pointReadSampled = "read-sampled"
+const pointReadSampled = rcuops.PointReadSampled
 
 var guarantees = []guarantee{
 	{name: "SynchronizeWaitsForPreexistingReaders", run: func(x *fixture) error {
@@ -65,8 +65,8 @@ var guarantees = []guarantee{
 	{name: "SynchronizeWaitsForRegisteredReaders", needs: needsRegister, run: checkRegistered},
 }
 
-func needsPoint(p string) func(*torture.Ops, options) string {
-	return func(o *torture.Ops, _ options) string {
+func needsPoint(p rcuops.Point) func(*rcuops.Ops, options) string {
+	return func(o *rcuops.Ops, _ options) string {
 		if !slices.Contains(o.Injection, p) {
 			return fmt.Sprintf("skipped: the implementation declares no injection point %q (a reader has sampled the grace-period state but is not yet visible to grace periods); this narrow window is left to the torture run and the fuzz corpus", p)
 		}
@@ -74,64 +74,64 @@ func needsPoint(p string) func(*torture.Ops, options) string {
 	}
 }
 
-func needsNonBlocking(_ *torture.Ops, o options) string {
+func needsNonBlocking(_ *rcuops.Ops, o options) string {
 	if o.blocking {
 		return "skipped: BlockingReaders declares that readers may wait while a grace period is in progress"
 	}
 	return ""
 }
 
-func needsGPs(o *torture.Ops, _ options) string {
+func needsGPs(o *rcuops.Ops, _ options) string {
 	if o.GPs == nil {
 		return "skipped: the implementation has no grace-period counter (Ops.GPs)"
 	}
 	return ""
 }
 
-func needsExpedited(o *torture.Ops, _ options) string {
+func needsExpedited(o *rcuops.Ops, _ options) string {
 	if o.SynchronizeExpedited == nil {
 		return "skipped: the implementation has no Ops.SynchronizeExpedited"
 	}
 	return ""
 }
 
-func needsCall(o *torture.Ops, _ options) string {
+func needsCall(o *rcuops.Ops, _ options) string {
 	if o.Call == nil {
 		return "skipped: the implementation has no Ops.Call"
 	}
 	return ""
 }
 
-func needsBarrier(o *torture.Ops, _ options) string {
+func needsBarrier(o *rcuops.Ops, _ options) string {
 	if o.Barrier == nil {
 		return "skipped: the implementation has no Ops.Barrier"
 	}
 	return ""
 }
 
-func needsPoll(o *torture.Ops, _ options) string {
+func needsPoll(o *rcuops.Ops, _ options) string {
 	if o.Poll == nil {
 		return "skipped: the implementation has no polled API (Ops.Snapshot and Ops.Poll)"
 	}
 	return ""
 }
 
-func needsPublish(o *torture.Ops, _ options) string {
+func needsPublish(o *rcuops.Ops, _ options) string {
 	if o.Publish == nil {
 		return "skipped: the implementation has no Ops.Publish (the engine then runs init before store itself)"
 	}
 	return ""
 }
 
-func needsRegister(o *torture.Ops, _ options) string {
+func needsRegister(o *rcuops.Ops, _ options) string {
 	if o.Register == nil {
 		return "skipped: the implementation has no registered readers (Ops.Register)"
 	}
 	return ""
 }
 
-func needsAll(needs ...func(*torture.Ops, options) string) func(*torture.Ops, options) string {
-	return func(o *torture.Ops, opts options) string {
+func needsAll(needs ...func(*rcuops.Ops, options) string) func(*rcuops.Ops, options) string {
+	return func(o *rcuops.Ops, opts options) string {
 		for _, n := range needs {
 			if why := n(o, opts); why != "" {
 				return why
@@ -277,7 +277,7 @@ func checkSyncWaitsForStragglers(x *fixture) error {
 	var once sync.Once
 	let := func() { once.Do(func() { close(proceed) }) }
 	x.atEnd(let)
-	x.onInject(func(p string) {
+	x.onInject(func(p rcuops.Point) {
 		if p == pointReadSampled && armed.CompareAndSwap(true, false) {
 			close(sampled)
 			<-proceed
@@ -291,7 +291,7 @@ func checkSyncWaitsForStragglers(x *fixture) error {
 	in := r.lock()
 	switch waitAny(x.patience, sampled, in) {
 	case 1:
-		return skip("Reader.Lock returned without reaching the injection point " + pointReadSampled)
+		return skip("Reader.Lock returned without reaching the injection point " + string(pointReadSampled))
 	case -1:
 		return fmt.Errorf("readers: Reader.Lock neither returned nor reached the injection point %s within %v", pointReadSampled, x.patience)
 	}
@@ -308,7 +308,7 @@ func checkSyncWaitsForStragglers(x *fixture) error {
 		if !within(first, x.patience) {
 			return fmt.Errorf("progress: Synchronize did not return within %v after the reader it waited for ended", x.patience)
 		}
-		return skip("Synchronize waited for a reader held at " + pointReadSampled + ", so the reader is already visible there: no straggler window to test")
+		return skip("Synchronize waited for a reader held at " + string(pointReadSampled) + ", so the reader is already visible there: no straggler window to test")
 	}
 	let()
 	if !within(in, x.patience) {

@@ -27,12 +27,11 @@ package flavors
 // injector widens it.
 
 import (
+	"github.com/rcukit/rcukit/rcuops"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/rcukit/rcukit/torture"
 )
 
 type classic struct {
@@ -44,7 +43,7 @@ type classic struct {
 	started, completed atomic.Uint64
 
 	skipStragglers bool               // the busted-flip bug: no step 2
-	inject         func(point string) // nil when not injecting
+	inject         func(rcuops.Point) // nil when not injecting
 
 	q *callQueue
 }
@@ -56,23 +55,23 @@ type classicShard struct {
 
 type classicToken struct{ shard, idx uint32 }
 
-var classicPoints = []string{"read-sampled", "gp-start", "gp-flipped", "gp-end"}
+var classicPoints = []rcuops.Point{rcuops.PointReadSampled, rcuops.PointGPStart, rcuops.PointGPFlipped, rcuops.PointGPEnd}
 
-func newClassic(env torture.Env) *torture.Ops { return classicOps(env, false) }
+func newClassic(env rcuops.Env) *rcuops.Ops { return classicOps(env, false) }
 
-func newBustedFlip(env torture.Env) *torture.Ops { return classicOps(env, true) }
+func newBustedFlip(env rcuops.Env) *rcuops.Ops { return classicOps(env, true) }
 
-func classicOps(env torture.Env, skipStragglers bool) *torture.Ops {
+func classicOps(env rcuops.Env, skipStragglers bool) *rcuops.Ops {
 	c := &classic{
 		shards:         make([]classicShard, 2*max(runtime.NumCPU(), runtime.GOMAXPROCS(0))),
 		skipStragglers: skipStragglers,
 		inject:         env.Inject,
 	}
 	c.q = newCallQueue(c.synchronize, 1<<16)
-	return &torture.Ops{
-		Reader: func() torture.Reader {
+	return &rcuops.Ops{
+		Reader: func() rcuops.Reader {
 			s := c.next.Add(1) % uint32(len(c.shards))
-			return torture.TokenReader(func() classicToken { return c.readLock(s) }, c.readUnlock)
+			return rcuops.TokenReader(func() classicToken { return c.readLock(s) }, c.readUnlock)
 		},
 		Synchronize:          c.synchronize,
 		SynchronizeExpedited: c.synchronizeExpedited,
@@ -87,7 +86,7 @@ func classicOps(env torture.Env, skipStragglers bool) *torture.Ops {
 	}
 }
 
-func (c *classic) point(name string) {
+func (c *classic) point(name rcuops.Point) {
 	if c.inject != nil {
 		c.inject(name)
 	}
@@ -95,7 +94,7 @@ func (c *classic) point(name string) {
 
 func (c *classic) readLock(shard uint32) classicToken {
 	i := c.idx.Load()
-	c.point("read-sampled") // the straggler window: sampled, not yet counted
+	c.point(rcuops.PointReadSampled) // the straggler window: sampled, not yet counted
 	c.shards[shard].lock[i].Add(1)
 	return classicToken{shard, i}
 }
@@ -138,14 +137,14 @@ func (c *classic) gp(expedited bool) {
 		return // a grace period that began after the call has ended
 	}
 	n := c.started.Add(1) // step 1
-	c.point("gp-start")
+	c.point(rcuops.PointGPStart)
 	cur := c.idx.Load()
 	if !c.skipStragglers {
 		c.waitReaders(1-cur, expedited) // step 2: stragglers
 	}
 	c.idx.Store(1 - cur) // step 3: flip
-	c.point("gp-flipped")
+	c.point(rcuops.PointGPFlipped)
 	c.waitReaders(cur, expedited) // step 4
-	c.point("gp-end")
+	c.point(rcuops.PointGPEnd)
 	c.completed.Store(n) // step 5
 }

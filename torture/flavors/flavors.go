@@ -29,13 +29,12 @@
 package flavors
 
 import (
+	"github.com/rcukit/rcukit/rcuops"
 	"slices"
 	"strings"
-
-	"github.com/rcukit/rcukit/torture"
 )
 
-var all = append([]torture.Flavor{
+var all = append([]rcuops.Flavor{
 	{Name: "rcu", Doc: "the reference rcu.Domain" + refInjectDoc, Tags: injectTags, New: newRef},
 	{Name: "trivial", Doc: "an obviously correct RCU: sync.RWMutex readers, a mutex per registered reader", New: newTrivial},
 	{Name: "classic", Doc: "a classic two-index counter SRCU with injection points", New: newClassic},
@@ -50,16 +49,16 @@ var all = append([]torture.Flavor{
 }, injectFlavors...)
 
 // All returns every flavor: the correct ones first, then the broken ones.
-func All() []torture.Flavor { return slices.Clone(all) }
+func All() []rcuops.Flavor { return slices.Clone(all) }
 
 // Lookup returns the flavor called name.
-func Lookup(name string) (torture.Flavor, bool) {
+func Lookup(name string) (rcuops.Flavor, bool) {
 	for _, f := range all {
 		if f.Name == name {
 			return f, true
 		}
 	}
-	return torture.Flavor{}, false
+	return rcuops.Flavor{}, false
 }
 
 // Names returns the flavors' names, in the order of All.

@@ -3,6 +3,7 @@ package flavors_test
 import (
 	"bytes"
 	"context"
+	"github.com/rcukit/rcukit/rcuops"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -152,7 +153,7 @@ func TestClassicWaitsForStragglers(t *testing.T) {
 			}
 			var armed atomic.Bool
 			sampled, proceed := make(chan struct{}), make(chan struct{})
-			ops := f.New(torture.Env{Inject: func(p string) {
+			ops := f.New(rcuops.Env{Inject: func(p rcuops.Point) {
 				if p == "read-sampled" && armed.CompareAndSwap(true, false) {
 					close(sampled)
 					<-proceed

@@ -3,16 +3,16 @@ package flavors
 // The reference rcu.Domain, and broken flavors built by wrapping it.
 
 import (
+	"github.com/rcukit/rcukit/rcuops"
 	"runtime"
 	"sync/atomic"
 
 	"github.com/rcukit/rcukit/rcu"
-	"github.com/rcukit/rcukit/torture"
 )
 
 // refOps returns the Ops of a fresh rcu.Domain built with opts, and the
 // Domain, for wrappers to override entries.
-func refOps(env torture.Env, opts ...rcu.Option) (*torture.Ops, *rcu.Domain) {
+func refOps(env rcuops.Env, opts ...rcu.Option) (*rcuops.Ops, *rcu.Domain) {
 	stalls := new(atomic.Uint64)
 	if env.Stall != nil {
 		opts = append(opts, rcu.WithStallTimeout(env.StallTimeout), rcu.WithStallHandler(func(r rcu.StallReport) {
@@ -22,8 +22,8 @@ func refOps(env torture.Env, opts ...rcu.Option) (*torture.Ops, *rcu.Domain) {
 	}
 	opts = append(opts, injectOptions(env)...)
 	d := rcu.New(opts...)
-	return &torture.Ops{
-		Reader:               func() torture.Reader { return torture.TokenReader(d.ReadLock, d.ReadUnlock) },
+	return &rcuops.Ops{
+		Reader:               func() rcuops.Reader { return rcuops.TokenReader(d.ReadLock, d.ReadUnlock) },
 		Synchronize:          d.Synchronize,
 		SynchronizeExpedited: d.SynchronizeExpedited,
 		Call:                 d.Call,
@@ -50,31 +50,31 @@ func completed(d *rcu.Domain) uint64 {
 	return started - 1
 }
 
-func newRef(env torture.Env) *torture.Ops {
+func newRef(env rcuops.Env) *rcuops.Ops {
 	ops, _ := refOps(env)
 	return ops
 }
 
-func newBustedSync(env torture.Env) *torture.Ops {
+func newBustedSync(env rcuops.Env) *rcuops.Ops {
 	ops, _ := refOps(env)
 	ops.Synchronize = func() {}
 	ops.SynchronizeExpedited = func() {}
 	return ops
 }
 
-func newBustedCall(env torture.Env) *torture.Ops {
+func newBustedCall(env rcuops.Env) *rcuops.Ops {
 	ops, _ := refOps(env)
 	ops.Call = func(f func()) { f() }
 	return ops
 }
 
-func newBustedBarrier(env torture.Env) *torture.Ops {
+func newBustedBarrier(env rcuops.Env) *rcuops.Ops {
 	ops, _ := refOps(env)
 	ops.Barrier = func() {}
 	return ops
 }
 
-func newBustedPoll(env torture.Env) *torture.Ops {
+func newBustedPoll(env rcuops.Env) *rcuops.Ops {
 	ops, d := refOps(env)
 	ops.Poll = func(c uint64) bool { return d.Poll(rcu.Cookie(c) - 1) }
 	return ops
@@ -82,7 +82,7 @@ func newBustedPoll(env torture.Env) *torture.Ops {
 
 // newBustedPublish stores the pointer to a fresh element, yields, and only
 // then initializes it: readers in between see it uninitialized.
-func newBustedPublish(env torture.Env) *torture.Ops {
+func newBustedPublish(env rcuops.Env) *rcuops.Ops {
 	ops, _ := refOps(env)
 	ops.Publish = func(init, store func()) {
 		store()
@@ -94,9 +94,9 @@ func newBustedPublish(env torture.Env) *torture.Ops {
 
 // newBustedNest ends every open section of a goroutine when any of them
 // ends, as a nesting counter that is reset instead of decremented would.
-func newBustedNest(env torture.Env) *torture.Ops {
+func newBustedNest(env rcuops.Env) *rcuops.Ops {
 	ops, d := refOps(env)
-	ops.Reader = func() torture.Reader { return &flatReader{d: d} }
+	ops.Reader = func() rcuops.Reader { return &flatReader{d: d} }
 	return ops
 }
 

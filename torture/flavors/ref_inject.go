@@ -4,7 +4,7 @@ package flavors
 
 import (
 	"github.com/rcukit/rcukit/rcu"
-	"github.com/rcukit/rcukit/torture"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
 // This build has the reference's injection points and faults.
@@ -14,26 +14,22 @@ const (
 	refInjectDoc = ", with its injection points"
 )
 
-var injectionPoints = func() []string {
-	var names []string
-	for _, p := range []rcu.Point{rcu.PointReadSampled, rcu.PointGPStart, rcu.PointGPFlipped, rcu.PointGPEnd, rcu.PointInvoke} {
-		names = append(names, p.String())
-	}
-	return names
-}()
+// The reference's points, by the rcuops names its own points carry
+// (TestReferencePointsAreNamed holds the two lists together).
+var injectionPoints = []rcuops.Point{rcuops.PointReadSampled, rcuops.PointGPStart, rcuops.PointGPFlipped, rcuops.PointGPEnd, rcuops.PointInvoke}
 
-func injectOptions(env torture.Env) []rcu.Option {
+func injectOptions(env rcuops.Env) []rcu.Option {
 	if env.Inject == nil {
 		return nil
 	}
 	inject := env.Inject
-	return []rcu.Option{rcu.WithInjector(func(p rcu.Point) { inject(p.String()) })}
+	return []rcu.Option{rcu.WithInjector(func(p rcu.Point) { inject(rcuops.Point(p.String())) })}
 }
 
-var injectFlavors = []torture.Flavor{{
+var injectFlavors = []rcuops.Flavor{{
 	Name: "busted-flip-ref", Broken: true, Tags: injectTags,
 	Doc: "the reference with FaultSkipStragglers: misses a reader that sampled the index just before a flip",
-	New: func(env torture.Env) *torture.Ops {
+	New: func(env rcuops.Env) *rcuops.Ops {
 		ops, _ := refOps(env, rcu.WithFaults(rcu.FaultSkipStragglers))
 		return ops
 	},

@@ -4,7 +4,7 @@ package flavors
 
 import (
 	"github.com/rcukit/rcukit/rcu"
-	"github.com/rcukit/rcukit/torture"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
 // This build has no injection points in the reference: they cost nothing.
@@ -14,8 +14,8 @@ const (
 	refInjectDoc = " (build with -tags rcuinject for its injection points)"
 )
 
-var injectionPoints []string
+var injectionPoints []rcuops.Point
 
-func injectOptions(torture.Env) []rcu.Option { return nil }
+func injectOptions(rcuops.Env) []rcu.Option { return nil }
 
-var injectFlavors []torture.Flavor
+var injectFlavors []rcuops.Flavor

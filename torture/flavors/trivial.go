@@ -14,10 +14,9 @@ package flavors
 // completed shares that grace period.
 
 import (
+	"github.com/rcukit/rcukit/rcuops"
 	"sync"
 	"sync/atomic"
-
-	"github.com/rcukit/rcukit/torture"
 )
 
 type trivial struct {
@@ -31,11 +30,11 @@ type trivial struct {
 	q *callQueue
 }
 
-func newTrivial(torture.Env) *torture.Ops {
+func newTrivial(rcuops.Env) *rcuops.Ops {
 	t := &trivial{regs: map[*trivialRegistered]struct{}{}}
 	t.q = newCallQueue(t.synchronize, 1<<16)
-	return &torture.Ops{
-		Reader:      func() torture.Reader { return &trivialReader{t: t} },
+	return &rcuops.Ops{
+		Reader:      func() rcuops.Reader { return &trivialReader{t: t} },
 		Register:    t.register,
 		Synchronize: t.synchronize,
 		Call:        t.q.Call,
@@ -99,7 +98,7 @@ type trivialRegistered struct {
 	depth int
 }
 
-func (t *trivial) register() (torture.Reader, func()) {
+func (t *trivial) register() (rcuops.Reader, func()) {
 	r := new(trivialRegistered)
 	t.regMu.Lock()
 	t.regs[r] = struct{}{}
