@@ -22,6 +22,7 @@ const (
 	Polling                            // P6: a cookie completes only after a full grace period, and then does
 	Liveness                           // P7: readers never wait; waits end; callbacks stay bounded
 	ListSemantics                      // the RCU-protected list: a set of keys, traversals, reclaims
+	OpsTable                           // not a property of RCU: the promises of an implementation's ops table
 	Wellformedness                     // not a property of RCU: a history no execution can produce
 )
 
@@ -34,6 +35,7 @@ var propertyNames = [...]struct{ tag, name string }{
 	Polling:        {"P6", "polling"},
 	Liveness:       {"P7", "progress"},
 	ListSemantics:  {"list", "list"},
+	OpsTable:       {"ops", "ops table"},
 	Wellformedness: {"-", "malformed history"},
 }
 
@@ -115,6 +117,7 @@ var guarantees = []Guarantee{
 	{PollIncomplete, Polling, "a cookie did not poll complete after a whole Synchronize that began after it was taken", ByTorture | ByKit, nil},
 	{ReaderWaited, Liveness, "a read section waited for a grace period", ByKit, nil},
 	{Progress, Liveness, "a wait, a grace period or a callback did not end, though nothing it waits for was left; or concurrent waits did not share grace periods; or callbacks piled up without bound", ByTorture | ByKit, nil},
+	{OpsContract, OpsTable, "the ops table broke a promise of its own: a grace-period counter that goes back or misses a grace period, a Publish that does not run init and store once each", ByKit, []Rule{SyncEarly, CallbackEarly, PollEarly}},
 	{Malformed, Wellformedness, "an operation that no well-formed history contains here", ByModel, nil},
 }
 

@@ -55,6 +55,12 @@ const (
 	Progress       Rule = "progress"        // a wait, grace period or callback did not end though nothing held it, or waits did not share grace periods, or callbacks piled up without bound
 	ReaderWaited   Rule = "reader-waited"   // a reader waited for a grace period
 	PollIncomplete Rule = "poll-incomplete" // a cookie did not poll complete after a whole grace period that began after it was taken
+
+	// OpsContract is a broken promise of an implementation's ops table
+	// (rcuops.Ops) that no guarantee of RCU names: a grace-period counter
+	// that goes back or misses a grace period, a Publish that does not run
+	// its init and store once each.
+	OpsContract Rule = "ops-contract"
 )
 
 // A Violation says why an operation cannot be applied to a state.

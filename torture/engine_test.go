@@ -318,12 +318,7 @@ func TestMisusePanics(t *testing.T) {
 		"Poll without Snapshot": func() {
 			torture.Run(context.Background(), toyFlavor("toy", func(o *rcuops.Ops, _ *toy) { o.Snapshot = nil }), quick(time.Second))
 		},
-		"unnamed flavor":  func() { torture.Run(context.Background(), rcuops.Flavor{}, quick(time.Second)) },
-		"TokenReader nil": func() { rcuops.TokenReader[int](nil, nil) },
-		"unbalanced Unlock": func() {
-			r := rcuops.TokenReader(func() int { return 1 }, func(int) {})
-			r.Unlock()
-		},
+		"unnamed flavor": func() { torture.Run(context.Background(), rcuops.Flavor{}, quick(time.Second)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -335,30 +330,6 @@ func TestMisusePanics(t *testing.T) {
 			f()
 		})
 	}
-}
-
-func TestTokenReaderNestsLIFOWithoutAllocating(t *testing.T) {
-	var next int
-	var order []int
-	r := rcuops.TokenReader(func() int { next++; return next }, func(v int) { order = append(order, v) })
-	nest(r, 3)
-	if !reflect.DeepEqual(order, []int{3, 2, 1}) {
-		t.Fatalf("tokens ended in order %v; want 3 2 1", order)
-	}
-	type token struct{ a, b, c uintptr } // the size of rcu.Token
-	tr := rcuops.TokenReader(func() token { return token{1, 2, 3} }, func(token) {})
-	if n := testing.AllocsPerRun(100, func() { nest(tr, 3) }); n != 0 {
-		t.Errorf("nested sections allocate %v times", n)
-	}
-}
-
-// nest runs depth nested sections on r.
-func nest(r rcuops.Reader, depth int) {
-	r.Lock()
-	if depth > 1 {
-		nest(r, depth-1)
-	}
-	r.Unlock()
 }
 
 func TestInjector(t *testing.T) {

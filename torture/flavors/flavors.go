@@ -1,6 +1,8 @@
-// Package flavors holds the RCU implementations that cmd/rcutorture can
-// torture: the reference rcu.Domain, two simple correct RCUs to compare it
-// with, and broken flavors, each a realistic bug that the engine must catch.
+// Package flavors holds the RCU flavors that cmd/rcutorture can torture:
+// the reference rcu.Domain, two simple correct RCUs to compare it with, and
+// broken flavors, each a realistic bug that the engine must catch. (The
+// implementations are in internal/impl; the broken ones, with the rules
+// each breaks, in internal/broken, which has more for the other checkers.)
 //
 // Correct flavors:
 //
@@ -29,24 +31,31 @@
 package flavors
 
 import (
-	"github.com/rcukit/rcukit/rcuops"
 	"slices"
 	"strings"
+
+	"github.com/rcukit/rcukit/internal/broken"
+	"github.com/rcukit/rcukit/internal/impl"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
-var all = append([]rcuops.Flavor{
-	{Name: "rcu", Doc: "the reference rcu.Domain" + refInjectDoc, Tags: injectTags, New: newRef},
-	{Name: "trivial", Doc: "an obviously correct RCU: sync.RWMutex readers, a mutex per registered reader", New: newTrivial},
-	{Name: "classic", Doc: "a classic two-index counter SRCU with injection points", New: newClassic},
+// Reference is the reference rcu.Domain as a flavor.
+var Reference = rcuops.Flavor{Name: "rcu", Doc: impl.ReferenceDoc, Tags: impl.InjectTags, New: func(env rcuops.Env) *rcuops.Ops {
+	ops, _ := impl.Reference(env)
+	return ops
+}}
 
-	{Name: "busted-sync", Broken: true, Doc: "Synchronize returns at once", New: newBustedSync},
-	{Name: "busted-call", Broken: true, Doc: "Call runs the callback at once", New: newBustedCall},
-	{Name: "busted-flip", Broken: true, Doc: "classic without the wait for stragglers: misses a reader that sampled the index just before a flip", New: newBustedFlip},
-	{Name: "busted-nest", Broken: true, Doc: "ending an inner read section ends the outer one too", New: newBustedNest},
-	{Name: "busted-barrier", Broken: true, Doc: "Barrier returns without waiting for callbacks", New: newBustedBarrier},
-	{Name: "busted-publish", Broken: true, Doc: "an element is published before it is initialized", New: newBustedPublish},
-	{Name: "busted-poll", Broken: true, Doc: "Poll reports completion one grace period early", New: newBustedPoll},
-}, injectFlavors...)
+var all = func() []rcuops.Flavor {
+	fs := []rcuops.Flavor{
+		Reference,
+		{Name: "trivial", Doc: "an obviously correct RCU: sync.RWMutex readers, a mutex per registered reader", New: impl.Trivial},
+		{Name: "classic", Doc: "a classic two-index counter SRCU with injection points", New: impl.Classic},
+	}
+	for _, b := range broken.For(broken.Torture) {
+		fs = append(fs, b.Flavor())
+	}
+	return fs
+}()
 
 // All returns every flavor: the correct ones first, then the broken ones.
 func All() []rcuops.Flavor { return slices.Clone(all) }

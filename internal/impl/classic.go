@@ -1,4 +1,4 @@
-package flavors
+package impl
 
 // classic: a small classic two-index counter SRCU, the algorithm of the
 // reference written as plainly as possible, with its injection points
@@ -57,9 +57,12 @@ type classicToken struct{ shard, idx uint32 }
 
 var classicPoints = []rcuops.Point{rcuops.PointReadSampled, rcuops.PointGPStart, rcuops.PointGPFlipped, rcuops.PointGPEnd}
 
-func newClassic(env rcuops.Env) *rcuops.Ops { return classicOps(env, false) }
+// Classic returns the Ops of a fresh classic SRCU.
+func Classic(env rcuops.Env) *rcuops.Ops { return classicOps(env, false) }
 
-func newBustedFlip(env rcuops.Env) *rcuops.Ops { return classicOps(env, true) }
+// ClassicWithoutStragglerWait is Classic without step 2, the wait for
+// stragglers: the counter-flip bug (busted-flip).
+func ClassicWithoutStragglerWait(env rcuops.Env) *rcuops.Ops { return classicOps(env, true) }
 
 func classicOps(env rcuops.Env, skipStragglers bool) *rcuops.Ops {
 	c := &classic{

@@ -1,4 +1,4 @@
-package flavors
+package impl
 
 // callQueue gives the simple flavors Call and Barrier: Call appends to the
 // open batch; one goroutine takes the whole batch, waits for a grace period

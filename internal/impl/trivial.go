@@ -1,4 +1,4 @@
-package flavors
+package impl
 
 // trivial: an RCU that is obviously correct because it is built from locks.
 //
@@ -30,7 +30,8 @@ type trivial struct {
 	q *callQueue
 }
 
-func newTrivial(rcuops.Env) *rcuops.Ops {
+// Trivial returns the Ops of a fresh trivial RCU.
+func Trivial(rcuops.Env) *rcuops.Ops {
 	t := &trivial{regs: map[*trivialRegistered]struct{}{}}
 	t.q = newCallQueue(t.synchronize, 1<<16)
 	return &rcuops.Ops{
@@ -86,7 +87,7 @@ func (r *trivialReader) Lock() {
 
 func (r *trivialReader) Unlock() {
 	if r.depth == 0 {
-		panic("flavors: trivial reader unlocked without a section")
+		panic("impl: trivial reader unlocked without a section")
 	}
 	if r.depth--; r.depth == 0 {
 		r.t.rw.RUnlock()
@@ -105,7 +106,7 @@ func (t *trivial) register() (rcuops.Reader, func()) {
 	t.regMu.Unlock()
 	return r, func() {
 		if r.depth != 0 {
-			panic("flavors: trivial reader unregistered inside a section")
+			panic("impl: trivial reader unregistered inside a section")
 		}
 		t.regMu.Lock()
 		delete(t.regs, r)
@@ -122,7 +123,7 @@ func (r *trivialRegistered) Lock() {
 
 func (r *trivialRegistered) Unlock() {
 	if r.depth == 0 {
-		panic("flavors: trivial reader unlocked without a section")
+		panic("impl: trivial reader unlocked without a section")
 	}
 	if r.depth--; r.depth == 0 {
 		r.mu.Unlock()

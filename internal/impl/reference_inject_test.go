@@ -1,6 +1,6 @@
 //go:build rcuinject
 
-package flavors
+package impl
 
 import (
 	"slices"
@@ -14,11 +14,11 @@ import (
 // names of rcuops's Point constants, which the tools hold readers at.
 func TestReferencePointsAreNamed(t *testing.T) {
 	for _, p := range []rcu.Point{rcu.PointReadSampled, rcu.PointGPStart, rcu.PointGPFlipped, rcu.PointGPEnd, rcu.PointInvoke} {
-		if !slices.Contains(injectionPoints, rcuops.Point(p.String())) {
-			t.Errorf("the reference's point %v is not among the flavor's points %v", p, injectionPoints)
+		if !slices.Contains(ReferencePoints, rcuops.Point(p.String())) {
+			t.Errorf("the reference's point %v is not among the flavor's points %v", p, ReferencePoints)
 		}
 	}
-	if len(injectionPoints) != 5 {
-		t.Errorf("the flavor declares %d points, the reference has 5", len(injectionPoints))
+	if len(ReferencePoints) != 5 {
+		t.Errorf("the flavor declares %d points, the reference has 5", len(ReferencePoints))
 	}
 }

@@ -1,0 +1,50 @@
+package impl
+
+import (
+	"sync/atomic"
+
+	"github.com/rcukit/rcukit/rcu"
+	"github.com/rcukit/rcukit/rcuops"
+)
+
+// Reference returns the Ops of a fresh rcu.Domain built with opts, and the
+// Domain, for broken flavors to override entries. With env.Stall, the
+// Domain's stall reports go there; with env.Inject, and built with -tags
+// rcuinject, its injection points call it.
+func Reference(env rcuops.Env, opts ...rcu.Option) (*rcuops.Ops, *rcu.Domain) {
+	stalls := new(atomic.Uint64)
+	if env.Stall != nil {
+		opts = append(opts, rcu.WithStallTimeout(env.StallTimeout), rcu.WithStallHandler(func(r rcu.StallReport) {
+			stalls.Add(1)
+			env.Stall(r.String())
+		}))
+	}
+	opts = append(opts, injectOptions(env)...)
+	d := rcu.New(opts...)
+	return &rcuops.Ops{
+		Reader:               func() rcuops.Reader { return rcuops.TokenReader(d.ReadLock, d.ReadUnlock) },
+		Synchronize:          d.Synchronize,
+		SynchronizeExpedited: d.SynchronizeExpedited,
+		Call:                 d.Call,
+		Barrier:              d.Barrier,
+		Snapshot:             func() uint64 { return uint64(d.Snapshot()) },
+		Poll:                 func(c uint64) bool { return d.Poll(rcu.Cookie(c)) },
+		GPs:                  func() uint64 { return completed(d) },
+		Pending:              func() uint64 { return d.Stats().CallbacksPending },
+		Stalls:               stalls.Load,
+		Injection:            ReferencePoints,
+		Close:                d.Close,
+	}, d
+}
+
+// completed returns the number of grace periods d has completed, from two
+// atomic loads: Snapshot is one more than the grace periods started, and
+// at most one runs at a time, so the count is started or started-1, and
+// Poll tells which.
+func completed(d *rcu.Domain) uint64 {
+	started := uint64(d.Snapshot()) - 1
+	if d.Poll(rcu.Cookie(started)) {
+		return started
+	}
+	return started - 1
+}
