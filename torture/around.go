@@ -29,7 +29,7 @@ func (e *engine) barrierWorker() {
 		e.c.barrierRounds.Add(1)
 		if got := ran.Load(); got != n {
 			e.c.barrierBad.Add(1)
-			e.fail(failBarrier, "Barrier returned with %d of the %d callbacks queued before it run", got, n)
+			e.fail(KindBarrier, "Barrier returned with %d of the %d callbacks queued before it run", got, n)
 			// Let the round finish before the next one, so that rounds
 			// do not overlap.
 			e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return ran.Load() >= n })
@@ -77,18 +77,18 @@ func (e *engine) flood() {
 			flavorMax = max(flavorMax, e.ops.Pending())
 		}
 		if p > uint64(e.cfg.FwdBound) {
-			e.fail(failFwd, "a callback flood reached %d pending callbacks (bound %d): the flavor neither keeps up with Call nor limits it", p, e.cfg.FwdBound)
+			e.fail(KindFwdProgress, "a callback flood reached %d pending callbacks (bound %d): the flavor neither keeps up with Call nor limits it", p, e.cfg.FwdBound)
 			break
 		}
 		if now := e.clock.Now(); inv != lastInv {
 			lastInv, lastMove = inv, now
 		} else if idle := now - lastMove; idle > e.cfg.StallTimeout {
-			e.fail(failFwd, "no flood callback was invoked for %v of progress time with %d pending: grace periods stopped under the flood", idle.Round(time.Millisecond), p)
+			e.fail(KindFwdProgress, "no flood callback was invoked for %v of progress time with %d pending: grace periods stopped under the flood", idle.Round(time.Millisecond), p)
 			break
 		}
 	}
 	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return invoked.Load() == queued }) {
-		e.fail(failFwd, "%d flood callbacks were still pending %v after the flood ended", queued-invoked.Load(), e.cfg.StallTimeout)
+		e.fail(KindFwdProgress, "%d flood callbacks were still pending %v after the flood ended", queued-invoked.Load(), e.cfg.StallTimeout)
 	}
 	e.c.floods.Add(1)
 	e.c.floodCbs.Add(queued)
@@ -138,7 +138,7 @@ func (e *engine) checkWriterStall() {
 	}
 	now := e.clock.Now()
 	if idle := now - time.Duration(e.w.progress.Load()); idle > e.cfg.StatInterval {
-		e.fail(failWriterStall, "no new version for %v of progress time, more than a stats interval; %s", idle.Round(time.Millisecond), e.writerDump())
+		e.fail(KindWriterStall, "no new version for %v of progress time, more than a stats interval; %s", idle.Round(time.Millisecond), e.writerDump())
 		e.w.progress.Store(int64(now)) // report the next stall a whole interval later
 	}
 }
@@ -195,12 +195,12 @@ func (e *engine) ended() bool {
 // progress time.
 func (e *engine) quiesce() bool {
 	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return e.ended() || e.gate.parkedWorkers() == e.nworkers }) {
-		e.fail(failQuiesce, "only %d of %d workers parked within %v of a pause; %s",
+		e.fail(KindQuiesce, "only %d of %d workers parked within %v of a pause; %s",
 			e.gate.parkedWorkers(), e.nworkers, e.cfg.StallTimeout, e.writerDump())
 		return false
 	}
 	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return e.ended() || e.pendingCallbacks() == 0 }) {
-		e.fail(failQuiesce, "%d engine callbacks were still not invoked %v into a pause", e.pendingCallbacks(), e.cfg.StallTimeout)
+		e.fail(KindQuiesce, "%d engine callbacks were still not invoked %v into a pause", e.pendingCallbacks(), e.cfg.StallTimeout)
 		return false
 	}
 	return !e.ended()

@@ -15,11 +15,12 @@ import (
 
 // NewChecker returns a Recorder that checks the run's history against the
 // RCU model with linearize, segment by segment, at every stutter pause. An
-// Illegal segment is an error naming the rule broken, the operations
-// involved and, when opts.HTML asks for one, the visualization's path: the
-// run is a FAILURE. A check that cannot decide (Unknown: a timeout, a
-// segment too large to check) is an error at Close that wraps
-// ErrInconclusive: the run is INCONCLUSIVE, never taken for a pass.
+// Illegal segment is a *CheckError holding the check's linearize.Result
+// (the rule broken, the operations involved and, when opts.HTML asks for
+// one, the visualization's path): the run is a FAILURE, and its KindCheck
+// Failure keeps the Result. A check that cannot decide (Unknown: a
+// timeout, a segment too large to check) is a *CheckError at Close that
+// wraps ErrInconclusive: the run is INCONCLUSIVE, never taken for a pass.
 //
 // Segments must stay small for porcupine (see linearize.Options): keep
 // stutter pauses frequent (a few hundred milliseconds) and record a
@@ -28,13 +29,53 @@ func NewChecker(opts linearize.Options) Recorder {
 	return &checker{rec: linearize.NewRecorder(), stream: linearize.NewStream(opts)}
 }
 
+// A CheckError is a history check's verdict against a run: an Illegal
+// Result, or an Unknown one, which wraps ErrInconclusive. NewChecker's
+// Recorder returns one; the engine keeps its Result in the run's KindCheck
+// Failure.
+type CheckError struct {
+	Result linearize.Result
+}
+
+// Error names the rule broken, its detail and the visualization, then the
+// check's report on the lines below; for an Unknown Result, why the check
+// could not decide.
+func (e *CheckError) Error() string {
+	r := e.Result
+	switch r.Verdict {
+	case linearize.Illegal:
+		msg := "the history is illegal"
+		if r.Rule != "" {
+			msg += fmt.Sprintf(": rule %s (%s)", r.Rule, r.Rule.Doc())
+		}
+		if r.Detail != "" {
+			msg += ": " + r.Detail
+		}
+		if r.Visualization != "" {
+			msg += "; visualization: " + r.Visualization
+		}
+		return msg + "\n" + r.Report()
+	case linearize.Unknown:
+		return "the history check could not decide: " + r.Reason
+	}
+	return "the history check passed: " + r.String()
+}
+
+// Unwrap returns ErrInconclusive for an Unknown Result, and nil otherwise.
+func (e *CheckError) Unwrap() error {
+	if e.Result.Verdict == linearize.Unknown {
+		return ErrInconclusive
+	}
+	return nil
+}
+
 type checker struct {
 	rec      *linearize.Recorder
 	stream   *linearize.Stream
 	reported bool // an Illegal verdict was returned once; the Stream stops there
 }
 
-// Summary describes what the check covered, for the report.
+// Summary describes what the check covered: linearize.Result's String.
 func (c *checker) Summary() string { return c.stream.Result().String() }
 
 func (c *checker) Log(string) Log { return checkLog{c.rec.Client()} }
@@ -52,19 +93,9 @@ func (c *checker) verdict(r linearize.Result, final bool) error {
 	switch {
 	case r.Verdict == linearize.Illegal && !c.reported:
 		c.reported = true
-		msg := "the history is illegal"
-		if r.Rule != "" {
-			msg += fmt.Sprintf(": rule %s (%s)", r.Rule, r.Rule.Doc())
-		}
-		if r.Detail != "" {
-			msg += ": " + r.Detail
-		}
-		if r.Visualization != "" {
-			msg += "; visualization: " + r.Visualization
-		}
-		return fmt.Errorf("%s\n%s", msg, r.Report())
+		return &CheckError{Result: r}
 	case r.Verdict == linearize.Unknown && final:
-		return fmt.Errorf("%w: the history check could not decide: %s", ErrInconclusive, r.Reason)
+		return &CheckError{Result: r}
 	}
 	return nil
 }

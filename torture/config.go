@@ -11,10 +11,11 @@ import (
 	"time"
 )
 
-// Config sets up one run. DefaultConfig gives the values of cmd/rcutorture's
-// flags; RegisterFlags binds a Config to a FlagSet under those same names,
-// and Args renders a Config back into flags, so that every run can print the
-// exact command that reproduces its configuration.
+// Config sets up one run. DefaultConfig gives the defaults of the command
+// line (Main, and cmd/rcutorture); RegisterFlags binds a Config to a
+// FlagSet under those same names, and Args renders a Config back into
+// flags, so that every run can print the exact command that reproduces its
+// configuration (Command).
 //
 // Duration and Overtime are wall-clock time: they bound how long a run
 // takes. The thresholds of the liveness checks (StatInterval for a writer
@@ -42,7 +43,19 @@ type Config struct {
 	StopOnFailure    bool          // end the run at its first failure
 	RecordReads      int           // with a Recorder, record one read section in this many
 
-	// Out receives the run's report; nil means standard output.
+	// Program is the command that runs a main built with Main, as a
+	// shell command: "go run ./cmd/mytorture", run from the root of its
+	// module. Every reproduce command begins with it (see Command). Main
+	// sets it; a run started with Run directly has none unless its
+	// caller sets one, and its reproduce command then says how to get
+	// one.
+	Program string
+
+	// Out receives the run's report; nil means standard output. Run
+	// writes it one whole line at a time, under a lock of its own, and
+	// never after Run returns: Out need not be safe for concurrent use,
+	// and a caller that reads it only after Run has returned (a
+	// bytes.Buffer) needs no lock.
 	Out io.Writer
 
 	// Recorder, when not nil, receives the run's history for a model
@@ -73,8 +86,8 @@ func DefaultConfig() Config {
 	}
 }
 
-// RegisterFlags defines one flag per field of c (except Out and Recorder),
-// with c's current values as defaults.
+// RegisterFlags defines one flag per field of c (except Program, Out and
+// Recorder), with c's current values as defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "how long to run (0: until interrupted)")
 	fs.DurationVar(&c.Overtime, "overtime", c.Overtime, "run on for up to this long after -duration while the run has not gathered enough evidence to judge (0: never)")
@@ -97,8 +110,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RecordReads, "record-reads", c.RecordReads, "with -check, record one read section in this many")
 }
 
-// Args renders c as cmd/rcutorture flags, every flag explicit, so that the
-// command does not depend on the defaults of the binary that runs it.
+// Args renders c as the command line's flags (those of RegisterFlags, and
+// -check for a Recorder), every flag explicit, so that the command does
+// not depend on the defaults of the binary that runs it.
 func (c Config) Args() []string {
 	d := func(v time.Duration) string { return v.String() }
 	args := []string{
@@ -127,20 +141,33 @@ func (c Config) Args() []string {
 	return args
 }
 
-// Command returns the shell command that reproduces a run of flavor f with
-// configuration c: the build flags this binary was built with (-race) and
-// the flavor's tags, then every flag.
+// Command returns the command that reproduces a run of flavor f with
+// configuration c: c.Program, then -flavor and every flag (Args), as in
+//
+//	go run ./cmd/mytorture -flavor myrcu -duration 30s ... -seed 42 ...
+//
+// Without a Program (Run called directly, not through Main), it says how
+// to get one: the main to build, the build flags the flavor needs (its
+// Tags, and -race when this binary has the race detector), and the flags:
+//
+//	a main that calls torture.Main with flavor "myrcu", run as: <main> -flavor myrcu -duration 30s ...
 func (c Config) Command(f rcuops.Flavor) string {
-	parts := []string{"go", "run"}
+	flags := strings.Join(append([]string{"-flavor", f.Name}, c.Args()...), " ")
+	if c.Program != "" {
+		return c.Program + " " + flags
+	}
+	var build []string
 	if raceEnabled {
-		parts = append(parts, "-race")
+		build = append(build, "-race")
 	}
 	if f.Tags != "" {
-		parts = append(parts, "-tags", f.Tags)
+		build = append(build, "-tags", f.Tags)
 	}
-	parts = append(parts, "./cmd/rcutorture", "-flavor", f.Name)
-	parts = append(parts, c.Args()...)
-	return strings.Join(parts, " ")
+	built := ""
+	if len(build) > 0 {
+		built = " (built with " + strings.Join(build, " ") + ")"
+	}
+	return fmt.Sprintf("a main that calls torture.Main with flavor %q%s, run as: <main> %s", f.Name, built, flags)
 }
 
 // Validate reports why c cannot run, or nil. Run panics with the same

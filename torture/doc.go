@@ -1,15 +1,37 @@
 // Package torture is a stress engine for RCU implementations in the manner
 // of Linux's rcutorture: one generic engine, any number of flavors, each
-// described by an ops table (Ops), and a verdict at the end of every run.
+// described by an ops table (rcuops.Ops), and a verdict at the end of
+// every run.
 //
-// The engine does not know any RCU. A Flavor's New function builds an
-// instance and returns its Ops: a token-style Reader factory and
-// Synchronize are required, everything else (registered readers, expedited
-// grace periods, Call and Barrier, polled cookies, a grace-period counter,
-// a pending-callback count, stall reports, a publish hook, injection
-// points) is optional; the engine skips what is missing and says so. The
-// flavors themselves, correct and deliberately broken, live in package
-// torture/flavors; cmd/rcutorture runs them.
+// The engine does not know any RCU. A flavor (rcuops.Flavor) names an
+// implementation, and its New function builds an instance and returns its
+// Ops: a token-style Reader factory and Synchronize are required,
+// everything else (registered readers, expedited grace periods, Call and
+// Barrier, polled cookies, a grace-period counter, a pending-callback
+// count, stall reports, a publish hook, injection points) is optional; the
+// engine skips what is missing and says so. A Reader that is also an
+// rcuops.Releaser is released on the goroutine that used it once that
+// goroutine is done with it. The flavors of this module, correct and
+// deliberately broken, live in package torture/flavors.
+//
+// Run runs one flavor from a Go program or test. Main is the whole
+// command line around it; cmd/rcutorture is Main over the flavors of
+// torture/flavors, and an outside module gets the same command for its own
+// RCU with a main of three lines:
+//
+//	package main
+//
+//	import (
+//		"example.com/myrcu"
+//		"github.com/rcukit/rcukit/torture"
+//	)
+//
+//	func main() { torture.Main(myrcu.Flavor) }
+//
+// Every run prints the command that reproduces it, and that command runs
+// as printed: Main's binary knows the command that runs it again
+// (Config.Program, "go run ./cmd/mytorture"); a run started with Run
+// directly says instead how to get one (see Config.Command).
 //
 // # How a run catches bugs
 //
@@ -52,8 +74,20 @@
 // so that a grace period that misses it shows.
 //
 // Stress can miss bugs: a SUCCESS says only that these checks saw nothing
-// in this run. The broken flavors of torture/flavors show what the engine
-// does catch, and how fast.
+// in this run. The broken flavors of torture/flavors (the bugs of
+// internal/broken meant for the engine) show what it does catch, and how
+// fast.
+//
+// # Failures are typed
+//
+// Each check has a Kind ("pipe", "sync-gp", "barrier", ... "check"), and
+// each Kind names the guarantee of the model's table (model.Guarantees)
+// that its failure sees broken: Kind.Rule. A run's Result lists its
+// failures, one Failure per Kind, with how many times the check failed,
+// its first message and when; Failure.String is the text the report
+// prints. A history-check failure (KindCheck) carries the checker's
+// linearize.Result, and takes its rule from it. Nothing needs to read a
+// message to tell what failed.
 //
 // # A slow machine is not a failure
 //
@@ -88,7 +122,9 @@
 // workers), a block of stats every Config.StatInterval, every failure as it
 // happens (lines marked "!!!"), when overtime starts and ends, the final
 // stats, a health line, the seed and the command that reproduces the
-// configuration, and finally exactly one of
+// configuration ("rcutorture: reproduce: ..."), for a FAILURE one
+// "rcutorture: failure: ..." line per Kind and when the first failure
+// happened, and finally exactly one of
 //
 //	End of test: SUCCESS
 //	End of test: FAILURE: <kinds>
@@ -106,7 +142,8 @@
 // Recorder), and at each stutter pause, a quiescent point, the history
 // since the last pause is handed to the recorder to check. NewChecker
 // returns one backed by package linearize, which checks each segment
-// against the RCU model; an illegal segment is a FAILURE naming the rule
-// broken and the path of its visualization, and a segment the checker
-// cannot decide makes the run INCONCLUSIVE.
+// against the RCU model; an illegal segment is a KindCheck FAILURE naming
+// the rule broken and the path of its visualization (a *CheckError, whose
+// linearize.Result the Failure keeps), and a segment the checker cannot
+// decide makes the run INCONCLUSIVE (the error wraps ErrInconclusive).
 package torture

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/rcukit/rcukit/rcuops"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rcukit/rcukit/internal/progress"
+	"github.com/rcukit/rcukit/linearize"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
 // A Verdict is how a run ended.
@@ -23,8 +24,8 @@ const (
 	// Success: no check failed, and the run gathered enough evidence for
 	// its checks to judge.
 	Success Verdict = iota + 1
-	// Failure: some check failed.
-	Failure
+	// Failed: some check failed (FAILURE).
+	Failed
 	// Inconclusive: no check failed, but the run could not judge: it
 	// gathered too little evidence even in overtime (a reader or the
 	// writer was starved), or the history check could not decide. It is
@@ -32,7 +33,7 @@ const (
 	Inconclusive
 )
 
-var verdictNames = [...]string{Success: "SUCCESS", Failure: "FAILURE", Inconclusive: "INCONCLUSIVE"}
+var verdictNames = [...]string{Success: "SUCCESS", Failed: "FAILURE", Inconclusive: "INCONCLUSIVE"}
 
 func (v Verdict) String() string {
 	if v > 0 && int(v) < len(verdictNames) {
@@ -41,18 +42,23 @@ func (v Verdict) String() string {
 	return fmt.Sprintf("Verdict(%d)", int(v))
 }
 
-// Result is the outcome of a run. Its Verdict is Failure if any failure
-// was recorded (Reasons), else Inconclusive if the run could not judge
+// Result is the outcome of a run. Its Verdict is Failed if any failure
+// was recorded (Failures), else Inconclusive if the run could not judge
 // (Inconclusive), else Success.
 type Result struct {
 	Verdict Verdict
-	Reasons []string // one per kind of failure, with its count and first message
+	// Failures are what the run found wrong, one per Kind that failed, in
+	// Kind order. Each names the guarantee it saw broken (Failure.Rule).
+	Failures []Failure
 	// Inconclusive says why the run could not judge: health criteria left
 	// unmet, a history check that could not decide. A run that failed
 	// lists only the undecided history checks here.
 	Inconclusive []string
 	Seed         uint64
-	Command      string // reproduces the run's configuration
+	// Command reproduces the run's configuration: Config.Program with the
+	// flavor and every flag or, without a Program, what to run them with
+	// (see Config.Command).
+	Command string
 
 	Elapsed      time.Duration
 	Overtime     time.Duration // how long the run went on after Duration to meet the health criteria
@@ -115,9 +121,14 @@ type engine struct {
 
 func (e *engine) elapsed() time.Duration { return time.Since(e.start) }
 
-func (e *engine) fail(k failKind, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if e.fails.add(k, e.elapsed(), msg) {
+func (e *engine) fail(k Kind, format string, args ...any) {
+	e.failWith(k, nil, fmt.Sprintf(format, args...))
+}
+
+// failWith records a failure of kind k, with the history check's result
+// for KindCheck.
+func (e *engine) failWith(k Kind, check *linearize.Result, msg string) {
+	if e.fails.add(k, e.elapsed(), msg, check) {
 		e.printf("!!! FAILURE %s: %s", k, msg)
 	}
 	e.fails.signal()
@@ -460,20 +471,26 @@ func (e *engine) stallReport(report string) {
 		}
 		return
 	}
-	e.fail(failGPStall, "%s", report)
+	e.fail(KindGPStall, "%s", report)
 }
 
 // recorderErr handles an error from the Recorder: one that wraps
-// ErrInconclusive makes the run inconclusive, any other is a FAILURE.
+// ErrInconclusive makes the run inconclusive, its message the reason; any
+// other is a KindCheck FAILURE, which keeps the check's result when the
+// error is a *CheckError.
 func (e *engine) recorderErr(err error) {
-	if !errors.Is(err, ErrInconclusive) {
-		e.fail(failCheck, "%v", err)
+	if errors.Is(err, ErrInconclusive) {
+		if why := err.Error(); e.fails.cannotJudge(why) {
+			e.printf("could not judge: %s", why)
+		}
 		return
 	}
-	why := strings.TrimPrefix(err.Error(), ErrInconclusive.Error()+": ")
-	if e.fails.cannotJudge(why) {
-		e.printf("could not judge: %s", why)
+	var check *linearize.Result
+	if ce, ok := errors.AsType[*CheckError](err); ok {
+		r := ce.Result
+		check = &r
 	}
+	e.failWith(KindCheck, check, err.Error())
 }
 
 func (e *engine) finish(res *Result) {
@@ -482,10 +499,10 @@ func (e *engine) finish(res *Result) {
 	e.gate.stop()
 	stopped := e.waitGroup(&e.wg, e.cfg.StallTimeout)
 	if !stopped {
-		e.fail(failStuck, "workers did not stop within %v of the end of the run; %s", e.cfg.StallTimeout, e.writerDump())
+		e.fail(KindStuck, "workers did not stop within %v of the end of the run; %s", e.cfg.StallTimeout, e.writerDump())
 	}
 	if !e.clock.WaitFor(e.cfg.StallTimeout, func() bool { return e.pendingCallbacks() == 0 }) {
-		e.fail(failStuck, "%d engine callbacks still not invoked %v after the end of the run", e.pendingCallbacks(), e.cfg.StallTimeout)
+		e.fail(KindStuck, "%d engine callbacks still not invoked %v after the end of the run", e.pendingCallbacks(), e.cfg.StallTimeout)
 	}
 	s := e.snapshot() // before Close: the flavor's counters may not outlive it
 	if e.ops.Close != nil {
@@ -504,9 +521,7 @@ func (e *engine) finish(res *Result) {
 		if err := e.rec.Close(); err != nil {
 			e.recorderErr(err)
 		}
-		if s, ok := e.rec.(interface{ Summary() string }); ok {
-			e.header("check: %s", s.Summary())
-		}
+		e.header("check: %s", e.rec.Summary())
 	}
 
 	res.Reads, res.Versions, res.Pipe, res.Batch, res.Circulation = s.reads, s.versions, s.pipe, s.batch, s.circ
@@ -515,14 +530,18 @@ func (e *engine) finish(res *Result) {
 	}
 	res.Callbacks = e.c.cbInvoked.Load()
 	res.NearMisses = nonzeroFrom(s.batch[:], 2)
-	res.Reasons = e.fails.reasons()
+	res.Failures = e.fails.list()
+	for i, f := range res.Failures {
+		if i == 0 || f.At < res.FirstFailure {
+			res.FirstFailure = f.At
+		}
+	}
 	e.fails.mu.Lock()
-	res.FirstFailure = e.fails.firstAt
 	res.Inconclusive = append(res.Inconclusive, e.fails.undecided...)
 	e.fails.mu.Unlock()
 	switch {
-	case len(res.Reasons) > 0:
-		res.Verdict = Failure
+	case len(res.Failures) > 0:
+		res.Verdict = Failed
 	case len(unmet)+len(res.Inconclusive) > 0:
 		res.Inconclusive = append(unmet, res.Inconclusive...)
 		res.Verdict = Inconclusive
@@ -540,15 +559,16 @@ func (e *engine) finish(res *Result) {
 		e.out.line("End of test: SUCCESS")
 	case Inconclusive:
 		e.out.line("End of test: INCONCLUSIVE: " + strings.Join(res.Inconclusive, "; "))
-	case Failure:
-		kinds := make([]string, 0, len(res.Reasons))
-		for _, r := range res.Reasons {
-			e.header("failure: %s", r)
-			kinds = append(kinds, r[:strings.Index(r, ":")])
+	case Failed:
+		kinds := make([]string, len(res.Failures))
+		for i, f := range res.Failures {
+			e.header("failure: %s", f)
+			kinds[i] = f.Kind.String()
 		}
 		e.header("first failure after %.2fs", res.FirstFailure.Seconds())
 		e.out.line("End of test: FAILURE: " + strings.Join(kinds, ", "))
 	}
+	e.out.close()
 }
 
 // checkHealth prints the health line and returns the health criteria the

@@ -2,11 +2,13 @@ package torture_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"github.com/rcukit/rcukit/rcuops"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +16,9 @@ import (
 	"time"
 
 	"github.com/rcukit/rcukit/internal/progress"
+	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
+	"github.com/rcukit/rcukit/rcuops"
 	"github.com/rcukit/rcukit/torture"
 )
 
@@ -34,10 +38,11 @@ func quick(d time.Duration) torture.Config {
 	return c
 }
 
-// run runs f and returns the result and the report.
+// run runs f and returns the result and the report. The report is read
+// only after Run has returned, so a plain buffer will do (see Config.Out).
 func run(t *testing.T, ctx context.Context, f rcuops.Flavor, c torture.Config) (*torture.Result, string) {
 	t.Helper()
-	var out syncBuffer
+	var out bytes.Buffer
 	c.Out = &out
 	res := torture.Run(ctx, f, c)
 	report := out.String()
@@ -47,6 +52,7 @@ func run(t *testing.T, ctx context.Context, f rcuops.Flavor, c torture.Config) (
 	return res, report
 }
 
+// syncBuffer is a buffer that may be read while a run writes to it.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -69,9 +75,9 @@ func lastLine(report string) string {
 	return lines[len(lines)-1]
 }
 
-func mustFail(t *testing.T, res *torture.Result, report string, kinds ...string) {
+func mustFail(t *testing.T, res *torture.Result, report string, kinds ...torture.Kind) {
 	t.Helper()
-	if res.Verdict != torture.Failure {
+	if res.Verdict != torture.Failed {
 		t.Fatalf("run ended in %v (%v); want FAILURE with %v\n%s", res.Verdict, res.Inconclusive, kinds, report)
 	}
 	last := lastLine(report)
@@ -79,11 +85,35 @@ func mustFail(t *testing.T, res *torture.Result, report string, kinds ...string)
 		t.Fatalf("last line %q is not a FAILURE verdict", last)
 	}
 	for _, k := range kinds {
-		if !strings.Contains(last, k) {
+		f, ok := failure(res, k)
+		if !ok {
+			t.Errorf("no %v failure in %v", k, res.Failures)
+			continue
+		}
+		if f.Count == 0 || f.First == "" || f.At <= 0 || f.At > res.Elapsed {
+			t.Errorf("%v failure %+v: want a count, a first message, and when it happened", k, f)
+		}
+		if !strings.Contains(last, k.String()) {
 			t.Errorf("verdict %q does not name %q", last, k)
 		}
+		if !strings.Contains(report, "rcutorture: failure: "+f.String()+"\n") {
+			t.Errorf("the report lacks the failure line %q", f)
+		}
+	}
+	first := slices.MinFunc(res.Failures, func(a, b torture.Failure) int { return cmp.Compare(a.At, b.At) })
+	if res.FirstFailure != first.At {
+		t.Errorf("Result.FirstFailure is %v; the first failure, %v, happened at %v", res.FirstFailure, first.Kind, first.At)
 	}
 	mustReproduce(t, res, report)
+}
+
+// failure returns res's failure of kind k.
+func failure(res *torture.Result, k torture.Kind) (torture.Failure, bool) {
+	i := slices.IndexFunc(res.Failures, func(f torture.Failure) bool { return f.Kind == k })
+	if i < 0 {
+		return torture.Failure{}, false
+	}
+	return res.Failures[i], true
 }
 
 // mustReproduce checks that a report prints the seed and the command that
@@ -112,15 +142,15 @@ func mustSucceed(t *testing.T, res *torture.Result, report string) {
 	case torture.Inconclusive:
 		t.Skipf("the run could not judge (INCONCLUSIVE): %s; reproduce: %s", strings.Join(res.Inconclusive, "; "), res.Command)
 	default:
-		t.Fatalf("a correct RCU ended in %v: %v\n%s", res.Verdict, res.Reasons, report)
+		t.Fatalf("a correct RCU ended in %v: %v\n%s", res.Verdict, res.Failures, report)
 	}
 }
 
-func TestCorrectToySucceeds(t *testing.T) {
+func TestCorrectFlavorSucceeds(t *testing.T) {
 	c := quick(1500 * time.Millisecond)
 	c.Stutter = 300 * time.Millisecond
 	c.BarrierCallbacks = 8
-	res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
+	res, report := run(t, context.Background(), trivial("trivial", nil), c)
 	mustSucceed(t, res, report)
 	if res.Reads == 0 || res.Versions < torture.PipeLen || res.GPs == 0 || res.Callbacks == 0 {
 		t.Errorf("the run did too little: %+v", res)
@@ -128,7 +158,7 @@ func TestCorrectToySucceeds(t *testing.T) {
 	if res.Pipe[0] == 0 || res.Circulation[torture.PipeLen] == 0 {
 		t.Errorf("histograms not filled: pipe %v, circulation %v", res.Pipe, res.Circulation)
 	}
-	for _, want := range []string{"rcutorture: flavor toy:", "Reader Pipe:", "Reader Batch:", "Free-Block Circulation:", "registered readers (no Register)"} {
+	for _, want := range []string{"rcutorture: flavor trivial:", "ops: token readers yes, registered readers yes,", "(1 registered)", "Reader Pipe:", "Reader Batch:", "Free-Block Circulation:"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -139,14 +169,17 @@ func TestCorrectToySucceeds(t *testing.T) {
 // grace-period counter to cross-check, only the elements' ages can tell;
 // the Reader Pipe histogram must show ages >= 2, marked with "!!!".
 func TestPipeFlagsAgeTwo(t *testing.T) {
-	f := toyFlavor("toy-nowait", func(o *rcuops.Ops, _ *toy) {
+	f := trivial("trivial-nowait", func(_ rcuops.Env, o *rcuops.Ops) {
 		o.Synchronize = func() {}
 		o.GPs, o.Call, o.Barrier, o.Snapshot, o.Poll = nil, nil, nil, nil, nil
 	})
 	c := quick(time.Second)
 	c.Payload = false // the race detector would report the premature reuse first
 	res, report := run(t, context.Background(), f, c)
-	mustFail(t, res, report, "pipe", "freed", "reused")
+	mustFail(t, res, report, torture.KindPipe, torture.KindFreed, torture.KindReused)
+	if !strings.Contains(report, "rcutorture: skipped: Reader Batch and GP-counter checks (no GP counter);") {
+		t.Errorf("the report does not say which checks it skipped")
+	}
 	// The final Reader Pipe line carries the error mark.
 	if !strings.Contains(report, "] !!! Reader Pipe: ") {
 		t.Errorf("the Reader Pipe line is not marked with !!!")
@@ -161,16 +194,13 @@ func TestPipeFlagsAgeTwo(t *testing.T) {
 }
 
 func TestWriterStallIsAFailure(t *testing.T) {
-	f := toyFlavor("toy-hang", func(o *rcuops.Ops, t *toy) {
-		o.Synchronize = func() { <-t.stop } // never returns before Close
-		o.Call, o.Barrier, o.Snapshot, o.Poll, o.GPs = nil, nil, nil, nil, nil
-	})
+	f := trivial("trivial-hang", hangUntilClose)
 	c := quick(1200 * time.Millisecond)
 	c.FakeWriters = 0
 	c.StatInterval = 300 * time.Millisecond
 	c.StallTimeout = 300 * time.Millisecond
 	res, report := run(t, context.Background(), f, c)
-	mustFail(t, res, report, "writer-stall", "stuck")
+	mustFail(t, res, report, torture.KindWriterStall, torture.KindStuck)
 	for _, want := range []string{"writer: in Synchronize for", "writer stack:"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the stall report lacks %q", want)
@@ -185,7 +215,7 @@ func TestContextCancelEndsWithVerdict(t *testing.T) {
 	clock := progress.Acquire()
 	defer progress.Release(clock)
 	start := clock.Now()
-	res, report := run(t, ctx, toyFlavor("toy", nil), c)
+	res, report := run(t, ctx, trivial("trivial", nil), c)
 	if d := clock.Since(start); d > 10*time.Second { // in progress time: a loaded machine does not fail it
 		t.Fatalf("the run took %v of progress time after its context was cancelled", d)
 	}
@@ -199,11 +229,11 @@ func TestContextCancelEndsWithVerdict(t *testing.T) {
 }
 
 func TestBarrierTesterCatchesEarlyBarrier(t *testing.T) {
-	f := toyFlavor("toy-barrier", func(o *rcuops.Ops, _ *toy) { o.Barrier = func() {} })
+	f := trivial("trivial-barrier", func(_ rcuops.Env, o *rcuops.Ops) { o.Barrier = func() {} })
 	c := quick(20 * time.Second)
 	c.StopOnFailure = true
 	res, report := run(t, context.Background(), f, c)
-	mustFail(t, res, report, "barrier")
+	mustFail(t, res, report, torture.KindBarrier)
 	// The barrier tester's own message, not only Barrier's cross-check
 	// in the writer.
 	if !strings.Contains(report, "callbacks queued before it run") {
@@ -215,37 +245,37 @@ func TestBarrierTesterCatchesEarlyBarrier(t *testing.T) {
 }
 
 func TestGPCounterContract(t *testing.T) {
-	f := toyFlavor("toy-counter", func(o *rcuops.Ops, _ *toy) {
+	f := trivial("trivial-counter", func(_ rcuops.Env, o *rcuops.Ops) {
 		o.GPs = func() uint64 { return 7 } // a counter that never advances
 	})
 	res, report := run(t, context.Background(), f, quick(time.Second))
-	mustFail(t, res, report, "sync-gp", "callback-gp", "poll-gp")
+	mustFail(t, res, report, torture.KindSyncGP, torture.KindCallbackGP, torture.KindPollGP)
 }
 
 // TestPollAfterSync: a Poll that never reports completion, even after a
 // whole Synchronize that began after the Snapshot.
 func TestPollAfterSync(t *testing.T) {
-	f := toyFlavor("toy-poll-never", func(o *rcuops.Ops, _ *toy) {
+	f := trivial("trivial-poll-never", func(_ rcuops.Env, o *rcuops.Ops) {
 		o.Poll = func(uint64) bool { return false }
 	})
 	res, report := run(t, context.Background(), f, quick(time.Second))
-	mustFail(t, res, report, "poll-after-sync")
+	mustFail(t, res, report, torture.KindPollAfterSync)
 }
 
 // TestPollInReader: a Poll that ignores readers completes a cookie taken
 // inside a section.
 func TestPollInReader(t *testing.T) {
-	f := toyFlavor("toy-poll", func(o *rcuops.Ops, _ *toy) {
+	f := trivial("trivial-poll", func(_ rcuops.Env, o *rcuops.Ops) {
 		o.Poll = func(uint64) bool { return true }
 	})
 	res, report := run(t, context.Background(), f, quick(time.Second))
-	mustFail(t, res, report, "poll-in-reader")
+	mustFail(t, res, report, torture.KindPollInReader)
 }
 
 // TestFloodBound: a flavor whose callbacks pile up without bound fails the
 // forward-progress check.
 func TestFloodBound(t *testing.T) {
-	f := toyFlavor("toy-unbounded", func(o *rcuops.Ops, t *toy) {
+	f := trivial("trivial-unbounded", func(_ rcuops.Env, o *rcuops.Ops) {
 		var mu sync.Mutex
 		var queue []func()
 		o.Call = func(f func()) { // callbacks wait for the next Barrier or Close
@@ -253,8 +283,9 @@ func TestFloodBound(t *testing.T) {
 			queue = append(queue, f)
 			mu.Unlock()
 		}
+		synchronize, closeOps := o.Synchronize, o.Close
 		drain := func() {
-			t.synchronize()
+			synchronize()
 			mu.Lock()
 			q := queue
 			queue = nil
@@ -264,7 +295,11 @@ func TestFloodBound(t *testing.T) {
 			}
 		}
 		o.Barrier = drain
-		o.Close = drain
+		o.Pending = nil
+		o.Close = func() {
+			drain()
+			closeOps()
+		}
 	})
 	c := quick(10 * time.Second)
 	c.FakeWriters = 0
@@ -274,7 +309,7 @@ func TestFloodBound(t *testing.T) {
 	c.StallTimeout = time.Second
 	c.StopOnFailure = true
 	res, report := run(t, context.Background(), f, c)
-	mustFail(t, res, report, "fwd-progress")
+	mustFail(t, res, report, torture.KindFwdProgress)
 }
 
 func TestConfigArgsRoundTrip(t *testing.T) {
@@ -295,28 +330,54 @@ func TestConfigArgsRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, c) {
 		t.Fatalf("Args did not round-trip:\n got %+v\nwant %+v", got, c)
 	}
-	cmd := c.Command(rcuops.Flavor{Name: "x", Tags: "rcuinject"})
-	if !strings.HasPrefix(cmd, "go run ") || !strings.Contains(cmd, " -tags rcuinject ./cmd/rcutorture -flavor x ") {
-		t.Errorf("Command = %q", cmd)
+	c.Program = "go run ./cmd/mytorture"
+	if cmd, want := c.Command(rcuops.Flavor{Name: "x", Tags: "rcuinject"}), "go run ./cmd/mytorture -flavor x "+strings.Join(c.Args(), " "); cmd != want {
+		t.Errorf("Command = %q; want %q", cmd, want)
+	}
+}
+
+// TestCommandWithoutProgram: a run started with Run directly has no
+// Program; its reproduce command says how to get one, with the build
+// flags the flavor needs, and the flags.
+func TestCommandWithoutProgram(t *testing.T) {
+	c := torture.DefaultConfig()
+	c.Seed = 9
+	cmd := c.Command(rcuops.Flavor{Name: "myrcu", Tags: "rcuinject"})
+	want := `a main that calls torture.Main with flavor "myrcu" (built with ` + raceFlag + `-tags rcuinject), run as: <main> -flavor myrcu ` + strings.Join(c.Args(), " ")
+	if cmd != want {
+		t.Errorf("Command =\n\t%s\nwant\n\t%s", cmd, want)
 	}
 }
 
 func TestMisusePanics(t *testing.T) {
-	ok := toyFlavor("toy", nil)
+	// unusable is trivial with one entry of its table broken; Run panics
+	// before it can Close the instance, so the test closes it.
+	var made []*rcuops.Ops
+	t.Cleanup(func() {
+		for _, o := range made {
+			o.Close()
+		}
+	})
+	unusable := func(edit func(o *rcuops.Ops)) rcuops.Flavor {
+		return trivial("trivial", func(_ rcuops.Env, o *rcuops.Ops) {
+			made = append(made, &rcuops.Ops{Close: o.Close})
+			edit(o)
+		})
+	}
 	for name, f := range map[string]func(){
 		"no readers": func() {
 			c := quick(time.Second)
 			c.Readers = 0
-			torture.Run(context.Background(), ok, c)
+			torture.Run(context.Background(), trivial("trivial", nil), c)
 		},
 		"no Synchronize": func() {
-			torture.Run(context.Background(), toyFlavor("toy", func(o *rcuops.Ops, _ *toy) { o.Synchronize = nil }), quick(time.Second))
+			torture.Run(context.Background(), unusable(func(o *rcuops.Ops) { o.Synchronize = nil }), quick(time.Second))
 		},
 		"Barrier without Call": func() {
-			torture.Run(context.Background(), toyFlavor("toy", func(o *rcuops.Ops, _ *toy) { o.Call = nil }), quick(time.Second))
+			torture.Run(context.Background(), unusable(func(o *rcuops.Ops) { o.Call = nil }), quick(time.Second))
 		},
 		"Poll without Snapshot": func() {
-			torture.Run(context.Background(), toyFlavor("toy", func(o *rcuops.Ops, _ *toy) { o.Snapshot = nil }), quick(time.Second))
+			torture.Run(context.Background(), unusable(func(o *rcuops.Ops) { o.Snapshot = nil }), quick(time.Second))
 		},
 		"unnamed flavor": func() { torture.Run(context.Background(), rcuops.Flavor{}, quick(time.Second)) },
 	} {
@@ -335,18 +396,16 @@ func TestMisusePanics(t *testing.T) {
 func TestInjector(t *testing.T) {
 	var hits atomic.Int64
 	var inject func(rcuops.Point)
-	f := toyFlavor("toy-inject", func(o *rcuops.Ops, _ *toy) {})
-	f.New = func(env rcuops.Env) *rcuops.Ops {
-		o, tt := toyOps()
+	f := trivial("trivial-inject", func(env rcuops.Env, o *rcuops.Ops) {
 		inject = env.Inject
 		o.Injection = []rcuops.Point{"sync"}
+		synchronize := o.Synchronize
 		o.Synchronize = func() {
 			hits.Add(1)
 			env.Inject("sync")
-			tt.synchronize()
+			synchronize()
 		}
-		return o
-	}
+	})
 	c := quick(time.Second)
 	c.Inject = 1 // act at every hit
 	res, report := run(t, context.Background(), f, c)
@@ -406,6 +465,12 @@ func (r *recorder) Cut() error {
 
 func (r *recorder) Close() error { return r.close }
 
+func (r *recorder) Summary() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fmt.Sprintf("%d cuts", r.cuts)
+}
+
 func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
 	rec := &recorder{kinds: map[model.Kind]int{}}
 	c := quick(1500 * time.Millisecond)
@@ -413,7 +478,7 @@ func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
 	c.BarrierCallbacks = 4
 	c.FakeWriters = 2
 	c.Recorder = rec
-	res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
+	res, report := run(t, context.Background(), trivial("trivial", nil), c)
 	if !strings.Contains(res.Command, " -check") {
 		t.Errorf("a recorded run's command lacks -check: %q", res.Command)
 	}
@@ -421,6 +486,9 @@ func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
 	defer rec.mu.Unlock()
 	if rec.cuts == 0 {
 		t.Fatalf("no Cut in a run with stutter:\n%s", report)
+	}
+	if want := fmt.Sprintf("\nrcutorture: check: %d cuts\n", rec.cuts); !strings.Contains(report, want) {
+		t.Errorf("the report lacks the Recorder's Summary, %q", want)
 	}
 	for _, b := range rec.bad {
 		t.Error(b)
@@ -435,15 +503,41 @@ func TestRecorderCutsAtQuiescentPoints(t *testing.T) {
 	}
 }
 
+// TestRecorderIllegalSegmentIsAFailure: an error from Cut is a KindCheck
+// FAILURE. A *CheckError gives the Failure its linearize.Result, and the
+// Failure its rule; any other error is a Failure without a rule.
 func TestRecorderIllegalSegmentIsAFailure(t *testing.T) {
-	rec := &recorder{kinds: map[model.Kind]int{}, fail: fmt.Errorf("segment 1 is illegal: rule grace-period; see /tmp/x.html")}
-	c := quick(2 * time.Second)
-	c.Stutter = 200 * time.Millisecond
-	c.Recorder = rec
-	c.StopOnFailure = true
-	res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
-	mustFail(t, res, report, "check")
-	if !strings.Contains(report, "rule grace-period; see /tmp/x.html") {
-		t.Errorf("the checker's message is not in the report")
+	illegal := linearize.Result{Verdict: linearize.Illegal, Rule: model.SyncEarly, Detail: "reader 3 was still inside", Visualization: "/tmp/x.html"}
+	for _, c := range []struct {
+		name string
+		err  error
+		rule model.Rule
+	}{
+		{"plain error", errors.New("segment 1 is illegal: rule grace-period; see /tmp/x.html"), ""},
+		{"CheckError", &torture.CheckError{Result: illegal}, model.SyncEarly},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := &recorder{kinds: map[model.Kind]int{}, fail: c.err}
+			cfg := quick(2 * time.Second)
+			cfg.Stutter = 200 * time.Millisecond
+			cfg.Recorder = rec
+			cfg.StopOnFailure = true
+			res, report := run(t, context.Background(), trivial("trivial", nil), cfg)
+			mustFail(t, res, report, torture.KindCheck)
+			first, _, _ := strings.Cut(c.err.Error(), "\n")
+			if !strings.Contains(report, "!!! FAILURE check: "+first) {
+				t.Errorf("the checker's message %q is not in the report", first)
+			}
+			f, _ := failure(res, torture.KindCheck)
+			if f.Rule() != c.rule {
+				t.Errorf("the check failure's Rule() = %q; want %q", f.Rule(), c.rule)
+			}
+			if c.rule != "" && (f.Check == nil || !reflect.DeepEqual(*f.Check, illegal)) {
+				t.Errorf("the check failure's Check = %+v; want the CheckError's Result", f.Check)
+			}
+			if c.rule == "" && f.Check != nil {
+				t.Errorf("a plain error gave the failure a check result: %+v", f.Check)
+			}
+		})
 	}
 }

@@ -16,16 +16,22 @@ package torture
 // takes a polled cookie and checks, just before it ends, that the cookie
 // has not completed. A section whose Lock was held up by the injector is
 // kept open for a few milliseconds with such a cookie (see inject.go).
+//
+// A reader goroutine takes one Reader from Ops.Reader for its whole life,
+// or registers through Ops.Register (again every reRegister sections); a
+// read-exit goroutine takes one for its single section. A Reader from
+// Ops.Reader is released (rcuops.Release) on its goroutine once that
+// goroutine is done with it; a registered one is unregistered instead.
 
 import (
 	"fmt"
-	"github.com/rcukit/rcukit/rcuops"
 	"math/rand/v2"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/rcukit/rcukit/model"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
 // reRegister is how many sections a registered reader runs between
@@ -67,6 +73,8 @@ func (e *engine) reader(id int, registered bool) {
 		rd.flush()
 		if unregister != nil {
 			unregister()
+		} else {
+			rcuops.Release(rd.r) // done with it, on the goroutine that used it
 		}
 	}()
 	for n := 1; ; n++ {
@@ -140,7 +148,7 @@ func (rd *readerCtx) section(depth int, outer bool) {
 		}
 	}
 	if polled && e.poll(log, cookie, cookieID, true) {
-		e.fail(failPollReader, "Poll(%d) reported a full grace period for a cookie that %s took inside its still-open section", cookie, rd.name())
+		e.fail(KindPollInReader, "Poll(%d) reported a full grace period for a cookie that %s took inside its still-open section", cookie, rd.name())
 	}
 	age := el.age.Load()
 	if ok {
@@ -164,7 +172,7 @@ func (rd *readerCtx) section(depth int, outer bool) {
 	}
 	rd.local.pipe[min(age, PipeLen)]++
 	if age >= 2 {
-		e.fail(failPipe, "%s saw element v%d at age %d at the end of a section (depth %d): a grace period that began after the element's removal ended while the reader held it", rd.name(), v, age, depth)
+		e.fail(KindPipe, "%s saw element v%d at age %d at the end of a section (depth %d): a grace period that began after the element's removal ended while the reader held it", rd.name(), v, age, depth)
 	}
 	if outer && e.ops.GPs != nil {
 		rd.local.batch[min(g1-g0, PipeLen)]++
@@ -179,14 +187,14 @@ func (rd *readerCtx) checkLoaded(el *element) (uint64, bool) {
 	v := el.version.Load()
 	switch st {
 	case stateAlloc:
-		e.fail(failUninit, "%s loaded an element that was not initialized yet (it last held v%d): it was published before its initialization", rd.name(), v)
+		e.fail(KindUninitialized, "%s loaded an element that was not initialized yet (it last held v%d): it was published before its initialization", rd.name(), v)
 		return v, false
 	case stateFree:
-		e.fail(failFreed, "%s loaded element v%d after it was freed", rd.name(), v)
+		e.fail(KindFreed, "%s loaded element v%d after it was freed", rd.name(), v)
 		return v, false
 	}
 	if e.cfg.Payload && el.payload != payloadOf(v) {
-		e.fail(failReused, "%s loaded element v%d whose payload does not match its version", rd.name(), v)
+		e.fail(KindReused, "%s loaded element v%d whose payload does not match its version", rd.name(), v)
 		return v, false
 	}
 	return v, true
@@ -198,13 +206,13 @@ func (rd *readerCtx) checkHeld(el *element, v uint64, depth int) bool {
 	st, now := el.state.Load(), el.version.Load()
 	switch {
 	case st == stateFree:
-		e.fail(failFreed, "element v%d was freed while %s held it (depth %d)", v, rd.name(), depth)
+		e.fail(KindFreed, "element v%d was freed while %s held it (depth %d)", v, rd.name(), depth)
 		return false
 	case now != v:
-		e.fail(failReused, "element v%d was freed and reused as v%d while %s held it (depth %d)", v, now, rd.name(), depth)
+		e.fail(KindReused, "element v%d was freed and reused as v%d while %s held it (depth %d)", v, now, rd.name(), depth)
 		return false
 	case e.cfg.Payload && el.payload != payloadOf(v):
-		e.fail(failReused, "the payload of element v%d changed while %s held it (depth %d)", v, rd.name(), depth)
+		e.fail(KindReused, "the payload of element v%d changed while %s held it (depth %d)", v, rd.name(), depth)
 		return false
 	}
 	return true
@@ -258,6 +266,7 @@ func (e *engine) readExitWorker() {
 				} else {
 					rd.style = "token"
 					rd.r = e.ops.Reader()
+					defer rcuops.Release(rd.r)
 				}
 				rd.section(1+rd.rng.IntN(e.cfg.Nest), true)
 				rd.flush()

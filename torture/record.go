@@ -38,12 +38,13 @@ const readsPerSegment = 2500
 // reports completion (and, inside a reader, when it does not).
 
 // A Recorder collects a run's history. -check installs one backed by the
-// linearize package; tests may install their own.
+// linearize package (NewChecker); tests may install their own.
 //
-// An error from Cut or Close is a FAILURE of the run, unless it wraps
-// ErrInconclusive (errors.Is): then the check could not decide, and the
-// run is INCONCLUSIVE unless something else failed. Its message, without
-// the ErrInconclusive prefix, is the reason the report gives.
+// An error from Cut or Close is a KindCheck FAILURE of the run, unless it
+// wraps ErrInconclusive (errors.Is): then the check could not decide, and
+// the run is INCONCLUSIVE unless something else failed, with the error's
+// message as the reason the report gives. A *CheckError (errors.As) gives
+// the run's Failure the check's linearize.Result.
 type Recorder interface {
 	// Log returns the log for one worker; the engine uses each Log from
 	// one goroutine at a time.
@@ -54,15 +55,18 @@ type Recorder interface {
 	// is) is a FAILURE of the run.
 	Cut() error
 	// Close checks the last segment, after the run's last operation.
-	// A Recorder that also has a Summary() string method has it printed
-	// in the report after Close.
 	Close() error
+	// Summary says in a line what the checks covered; the report prints
+	// it after Close.
+	Summary() string
 }
 
 // ErrInconclusive is wrapped by a Recorder's error when its check could
-// not decide (see Recorder), as NewChecker's does for linearize's Unknown
-// verdict: the run cannot judge, which is not a pass.
-var ErrInconclusive = errors.New("torture: inconclusive")
+// not decide (see Recorder), as NewChecker's *CheckError does for
+// linearize's Unknown verdict: the run cannot judge, which is not a pass.
+// Its text reads as the start of a reason: wrap it as
+// fmt.Errorf("%w: segment 3 timed out", ErrInconclusive).
+var ErrInconclusive = errors.New("the check could not decide")
 
 // A Log records the operations of one worker.
 type Log interface {

@@ -3,120 +3,11 @@ package torture
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
-
-// A failKind is one way a run can fail. Each has a short name that
-// prefixes its messages and the verdict.
-type failKind int
-
-const (
-	failPipe        failKind = iota // a reader saw its element at age >= 2
-	failFreed                       // a reader saw a freed (poisoned) element
-	failUninit                      // a reader saw an element not yet initialized
-	failReused                      // a reader's element was freed and reused while it held it
-	failSyncGP                      // Synchronize returned with no grace period counted
-	failCallbackGP                  // a callback ran with no grace period counted since its Call
-	failPollGP                      // Poll reported completion with no grace period counted
-	failPollReader                  // Poll completed a cookie taken inside a still-open section
-	failPollSync                    // Poll denied completion after a full Synchronize
-	failBarrier                     // Barrier returned before earlier callbacks ran
-	failWriterStall                 // no new version for a whole stats interval of progress time
-	failFwd                         // a callback flood did not make progress or grew unbounded
-	failGPStall                     // the flavor reported a grace-period stall while the process could run
-	failQuiesce                     // a stutter pause did not reach a quiescent point
-	failStuck                       // a worker did not stop at the end of the run
-	failCheck                       // the history checker found an illegal segment
-	numFailKinds
-)
-
-var failNames = [numFailKinds]string{
-	failPipe:        "pipe",
-	failFreed:       "freed",
-	failUninit:      "uninitialized",
-	failReused:      "reused",
-	failSyncGP:      "sync-gp",
-	failCallbackGP:  "callback-gp",
-	failPollGP:      "poll-gp",
-	failPollReader:  "poll-in-reader",
-	failPollSync:    "poll-after-sync",
-	failBarrier:     "barrier",
-	failWriterStall: "writer-stall",
-	failFwd:         "fwd-progress",
-	failGPStall:     "gp-stall",
-	failQuiesce:     "quiesce",
-	failStuck:       "stuck",
-	failCheck:       "check",
-}
-
-func (k failKind) String() string { return failNames[k] }
-
-// printedPerKind bounds the failure messages printed for each kind.
-const printedPerKind = 5
-
-// failures collects a run's failures.
-type failures struct {
-	count [numFailKinds]atomic.Uint64
-	any   atomic.Bool
-	first chan struct{} // closed at the first failure
-	once  sync.Once
-
-	mu        sync.Mutex
-	firstMsg  [numFailKinds]string
-	firstAt   time.Duration // since the start of the run
-	undecided []string      // why checks could not judge (see Recorder)
-}
-
-func (f *failures) init() { f.first = make(chan struct{}) }
-
-// add records a failure of kind k that happened at elapsed; it reports
-// whether the message should be printed. The caller then calls signal.
-func (f *failures) add(k failKind, elapsed time.Duration, msg string) bool {
-	n := f.count[k].Add(1)
-	f.mu.Lock()
-	if f.firstMsg[k] == "" {
-		f.firstMsg[k] = msg
-	}
-	if !f.any.Load() {
-		f.firstAt = elapsed
-		f.any.Store(true)
-	}
-	f.mu.Unlock()
-	return n <= printedPerKind
-}
-
-// cannotJudge records that a check could not judge, and why, once per
-// reason; it reports whether the reason is new.
-func (f *failures) cannotJudge(why string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if slices.Contains(f.undecided, why) {
-		return false
-	}
-	f.undecided = append(f.undecided, why)
-	return true
-}
-
-// signal closes first, once.
-func (f *failures) signal() { f.once.Do(func() { close(f.first) }) }
-
-// reasons summarizes the failures, one per kind, in kind order.
-func (f *failures) reasons() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var rs []string
-	for k := range numFailKinds {
-		if n := f.count[k].Load(); n > 0 {
-			msg, _, _ := strings.Cut(f.firstMsg[k], "\n")
-			rs = append(rs, fmt.Sprintf("%s x%d: %s", k, n, msg))
-		}
-	}
-	return rs
-}
 
 // readerStats are one reader's counters. The reader accumulates locally
 // and adds here now and then; the stats line sums all readers.
@@ -241,10 +132,7 @@ func (e *engine) printStats(s, prev snapshot) {
 		}
 		return ""
 	}
-	var errs uint64
-	for k := range numFailKinds {
-		errs += e.fails.count[k].Load()
-	}
+	errs := e.fails.total()
 	nearMiss := nonzeroFrom(s.batch[:], 2)
 	gps := "n/a"
 	if e.ops.GPs != nil {
@@ -275,7 +163,7 @@ func (e *engine) printStats(s, prev snapshot) {
 		extra = append(extra, fmt.Sprintf("stall-reports %d", e.ops.Stalls()))
 	}
 	extra = append(extra, fmt.Sprintf("gomaxprocs %d", e.c.procs.Load()))
-	bad := e.c.barrierBad.Load() > 0 || e.fails.count[failFwd].Load() > 0 || e.fails.count[failGPStall].Load() > 0
+	bad := e.c.barrierBad.Load() > 0 || e.fails.count[KindFwdProgress].Load() > 0 || e.fails.count[KindGPStall].Load() > 0
 	e.printf("%s%s", mark(bad), strings.Join(extra, " | "))
 
 	e.printf("%sReader Pipe: %s", mark(nonzeroFrom(s.pipe[:], 2) > 0), hist(s.pipe[:]))
@@ -288,16 +176,29 @@ func (e *engine) printStats(s, prev snapshot) {
 	}
 }
 
-// output serializes the run's report lines.
+// output serializes the run's report lines: each is written whole, with
+// one Write, under mu, and none after close, so that Config.Out needs no
+// lock of its own (see Config.Out).
 type output struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool // Run has returned: a straggler's line is dropped
 }
 
 func (o *output) line(s string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	io.WriteString(o.w, s+"\n")
+	if !o.closed {
+		io.WriteString(o.w, s+"\n")
+	}
+}
+
+// close ends the report: the lines of workers abandoned as stuck, or of a
+// flavor's late stall report, are dropped.
+func (o *output) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
 }
 
 // printf prints one report line stamped with the run's elapsed time.

@@ -7,9 +7,9 @@ package torture_test
 // package's other tests, so none of them calls t.Parallel.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"github.com/rcukit/rcukit/rcuops"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,12 +21,13 @@ import (
 	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
+	"github.com/rcukit/rcukit/rcuops"
 	"github.com/rcukit/rcukit/torture"
 )
 
 func TestVerdictString(t *testing.T) {
 	for v, want := range map[torture.Verdict]string{
-		torture.Success: "SUCCESS", torture.Failure: "FAILURE", torture.Inconclusive: "INCONCLUSIVE", 0: "Verdict(0)",
+		torture.Success: "SUCCESS", torture.Failed: "FAILURE", torture.Inconclusive: "INCONCLUSIVE", 0: "Verdict(0)",
 	} {
 		if got := v.String(); got != want {
 			t.Errorf("Verdict(%d).String() = %q; want %q", int(v), got, want)
@@ -34,18 +35,19 @@ func TestVerdictString(t *testing.T) {
 	}
 }
 
-// slowSync makes the toy's grace periods take d each, one at a time, and
+// slowSync makes trivial's grace periods take d each, one at a time, and
 // leaves Synchronize as the only way to wait for one (no Call, no polling):
 // an element is freed only after PipeLen-1 of the writer's own Synchronize
 // calls once it is removed, so no sooner than (PipeLen-1)*d into the run.
-func slowSync(d time.Duration) func(*rcuops.Ops, *toy) {
-	return func(o *rcuops.Ops, t *toy) {
+func slowSync(d time.Duration) func(rcuops.Env, *rcuops.Ops) {
+	return func(_ rcuops.Env, o *rcuops.Ops) {
 		var mu sync.Mutex
+		synchronize := o.Synchronize
 		o.Synchronize = func() {
 			mu.Lock()
 			defer mu.Unlock()
 			time.Sleep(d)
-			t.synchronize()
+			synchronize()
 		}
 		o.Call, o.Barrier, o.Snapshot, o.Poll = nil, nil, nil, nil
 	}
@@ -60,9 +62,9 @@ func TestStarvedWriterIsInconclusive(t *testing.T) {
 	c := quick(200 * time.Millisecond)
 	c.Overtime = 300 * time.Millisecond
 	c.FakeWriters = 0
-	res, report := run(t, context.Background(), toyFlavor("toy-slow", slowSync(time.Second)), c)
-	if res.Verdict != torture.Inconclusive || len(res.Reasons) > 0 {
-		t.Fatalf("a starved run ended in %v (%v); want INCONCLUSIVE\n%s", res.Verdict, res.Reasons, report)
+	res, report := run(t, context.Background(), trivial("trivial-slow", slowSync(time.Second)), c)
+	if res.Verdict != torture.Inconclusive || len(res.Failures) > 0 {
+		t.Fatalf("a starved run ended in %v (%v); want INCONCLUSIVE\n%s", res.Verdict, res.Failures, report)
 	}
 	last := lastLine(report)
 	const why = "no element reached age 10 and was freed"
@@ -90,7 +92,7 @@ func TestOvertimeGathersTheEvidence(t *testing.T) {
 	c := quick(100 * time.Millisecond)
 	c.FakeWriters = 0
 	c.Overtime = 30 * time.Second
-	res, report := run(t, context.Background(), toyFlavor("toy-slow", slowSync(100*time.Millisecond)), c)
+	res, report := run(t, context.Background(), trivial("trivial-slow", slowSync(100*time.Millisecond)), c)
 	if res.Overtime <= 0 || !strings.Contains(report, "overtime: no element reached age 10") {
 		t.Fatalf("the run did not go into overtime (Result.Overtime %v)\n%s", res.Overtime, report)
 	}
@@ -114,15 +116,12 @@ func TestWriterStallIsNotJudgedWhileTheClockIsHeld(t *testing.T) {
 	resume := clock.Hold()
 	defer resume()
 
-	f := toyFlavor("toy-hang", func(o *rcuops.Ops, t *toy) {
-		o.Synchronize = func() { <-t.stop } // never returns before Close
-		o.Call, o.Barrier, o.Snapshot, o.Poll, o.GPs = nil, nil, nil, nil, nil
-	})
+	f := trivial("trivial-hang", hangUntilClose)
 	c := quick(600 * time.Millisecond)
 	c.FakeWriters = 0
 	c.StatInterval = 200 * time.Millisecond
 	c.StallTimeout = 200 * time.Millisecond
-	var out syncBuffer
+	var out syncBuffer // read while the run writes it
 	c.Out = &out
 	done := make(chan *torture.Result, 1)
 	go func() { done <- torture.Run(context.Background(), f, c) }()
@@ -143,37 +142,35 @@ func TestWriterStallIsNotJudgedWhileTheClockIsHeld(t *testing.T) {
 	}
 	resume()
 	res := <-done
-	mustFail(t, res, out.String(), "writer-stall", "stuck")
+	mustFail(t, res, out.String(), torture.KindWriterStall, torture.KindStuck)
 }
 
-// stallToy is the correct toy, with stall reports: it hands the test the
-// Env.Stall of its run, to deliver a report when the test chooses.
-func stallToy(stall chan<- func(string)) rcuops.Flavor {
-	f := toyFlavor("toy-stall", nil)
-	f.New = func(env rcuops.Env) *rcuops.Ops {
-		ops, _ := toyOps()
+// stallReporting is the correct trivial, with stall reports: it hands the
+// test the Env.Stall of its run, to deliver a report when the test
+// chooses.
+func stallReporting(stall chan<- func(string)) rcuops.Flavor {
+	return trivial("trivial-stall", func(env rcuops.Env, o *rcuops.Ops) {
 		var n atomic.Uint64
-		ops.Stalls = n.Load
+		o.Stalls = n.Load
 		stall <- func(r string) {
 			n.Add(1)
 			env.Stall(r)
 		}
-		return ops
-	}
-	return f
+	})
 }
 
-// runWithStall runs stallToy, in which deliver delivers a stall report
-// through the function it is given; a run without a Duration ends then.
+// runWithStall runs stallReporting, in which deliver delivers a stall
+// report through the function it is given; a run without a Duration ends
+// then.
 func runWithStall(t *testing.T, c torture.Config, deliver func(stall func(string))) (*torture.Result, string) {
 	t.Helper()
-	var out syncBuffer
+	var out bytes.Buffer // read once Run has returned
 	c.Out = &out
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stall := make(chan func(string), 1)
 	done := make(chan *torture.Result, 1)
-	go func() { done <- torture.Run(ctx, stallToy(stall), c) }()
+	go func() { done <- torture.Run(ctx, stallReporting(stall), c) }()
 	deliver(<-stall)
 	if c.Duration == 0 {
 		cancel()
@@ -233,7 +230,7 @@ func TestStallReportIsAFailure(t *testing.T) {
 		}
 		stall(stallMsg)
 	})
-	mustFail(t, res, report, "gp-stall")
+	mustFail(t, res, report, torture.KindGPStall)
 	if res.NotJudged != 0 {
 		t.Errorf("Result.NotJudged = %d; want 0", res.NotJudged)
 	}
@@ -241,7 +238,7 @@ func TestStallReportIsAFailure(t *testing.T) {
 
 // TestRecorderThatCannotDecideIsInconclusive: a history check that cannot
 // decide, at a Cut or at Close, makes the run INCONCLUSIVE, not FAILURE:
-// the error wraps ErrInconclusive.
+// the error wraps ErrInconclusive, and its message is the reason.
 func TestRecorderThatCannotDecideIsInconclusive(t *testing.T) {
 	undecided := fmt.Errorf("%w: segment 3: porcupine timed out", torture.ErrInconclusive)
 	for _, at := range []string{"Cut", "Close"} {
@@ -255,11 +252,11 @@ func TestRecorderThatCannotDecideIsInconclusive(t *testing.T) {
 			c := quick(time.Second)
 			c.Stutter = 200 * time.Millisecond
 			c.Recorder = rec
-			res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
-			if res.Verdict != torture.Inconclusive || len(res.Reasons) > 0 {
-				t.Fatalf("ended in %v (%v); want INCONCLUSIVE\n%s", res.Verdict, res.Reasons, report)
+			res, report := run(t, context.Background(), trivial("trivial", nil), c)
+			if res.Verdict != torture.Inconclusive || len(res.Failures) > 0 {
+				t.Fatalf("ended in %v (%v); want INCONCLUSIVE\n%s", res.Verdict, res.Failures, report)
 			}
-			const why = "segment 3: porcupine timed out"
+			const why = "the check could not decide: segment 3: porcupine timed out"
 			if !slices.Contains(res.Inconclusive, why) {
 				t.Errorf("Result.Inconclusive = %q; want it to hold %q", res.Inconclusive, why)
 			}
@@ -278,9 +275,9 @@ func TestCheckerThatCannotDecideIsInconclusive(t *testing.T) {
 	c := quick(time.Second)
 	c.Stutter = 200 * time.Millisecond
 	c.Recorder = torture.NewChecker(linearize.Options{MaxPartition: 1})
-	res, report := run(t, context.Background(), toyFlavor("toy", nil), c)
-	if res.Verdict != torture.Inconclusive || len(res.Reasons) > 0 {
-		t.Fatalf("ended in %v (%v); want INCONCLUSIVE\n%s", res.Verdict, res.Reasons, report)
+	res, report := run(t, context.Background(), trivial("trivial", nil), c)
+	if res.Verdict != torture.Inconclusive || len(res.Failures) > 0 {
+		t.Fatalf("ended in %v (%v); want INCONCLUSIVE\n%s", res.Verdict, res.Failures, report)
 	}
 	if !slices.ContainsFunc(res.Inconclusive, func(r string) bool { return strings.HasPrefix(r, "the history check could not decide: ") }) {
 		t.Errorf("Result.Inconclusive = %q; want the history check's reason", res.Inconclusive)

@@ -327,7 +327,7 @@ func (e *engine) queue(f func()) {
 	e.ops.Call(func() {
 		if e.ops.GPs != nil {
 			if g := e.ops.GPs(); g <= g0 {
-				e.fail(failCallbackGP, "a callback ran with the grace-period counter still at %d, as when it was queued: no grace period ended between Call and invocation", g)
+				e.fail(KindCallbackGP, "a callback ran with the grace-period counter still at %d, as when it was queued: no grace period ended between Call and invocation", g)
 			}
 		}
 		f()
@@ -355,7 +355,7 @@ func (e *engine) synchronize(log Log, expedited bool) {
 	}
 	if e.ops.GPs != nil {
 		if g := e.ops.GPs(); g <= g0 {
-			e.fail(failSyncGP, "%s returned with the grace-period counter still at %d: it did not wait for a grace period", name, g)
+			e.fail(KindSyncGP, "%s returned with the grace-period counter still at %d: it did not wait for a grace period", name, g)
 		}
 	}
 	if log != nil {
@@ -404,7 +404,7 @@ func (e *engine) pollWait(log Log, rng *rand.Rand) bool {
 		if e.poll(log, c, id, false) {
 			if e.ops.GPs != nil {
 				if g := e.ops.GPs(); g <= g0 {
-					e.fail(failPollGP, "Poll(%d) reported a full grace period with the grace-period counter still at %d", c, g)
+					e.fail(KindPollGP, "Poll(%d) reported a full grace period with the grace-period counter still at %d", c, g)
 				}
 			}
 			e.c.polls.Add(1)
@@ -420,7 +420,7 @@ func (e *engine) pollWait(log Log, rng *rand.Rand) bool {
 		default:
 			e.synchronize(log, false)
 			if !e.poll(log, c, id, true) {
-				e.fail(failPollSync, "Poll(%d) denied completion after a whole Synchronize that began after the Snapshot", c)
+				e.fail(KindPollAfterSync, "Poll(%d) denied completion after a whole Synchronize that began after the Snapshot", c)
 			}
 			e.c.polls.Add(1)
 			return true
@@ -479,7 +479,7 @@ func (e *engine) barrier(log Log) {
 		log.End(t, model.Op{Kind: model.BarrierEnd, ID: id})
 	}
 	if inv := e.c.cbInvoked.Load(); inv < queued {
-		e.fail(failBarrier, "Barrier returned with %d engine callbacks run, but %d had been queued before it began", inv, queued)
+		e.fail(KindBarrier, "Barrier returned with %d engine callbacks run, but %d had been queued before it began", inv, queued)
 	}
 	e.c.barriers.Add(1)
 }

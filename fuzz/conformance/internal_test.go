@@ -21,7 +21,7 @@ func TestTortureResult(t *testing.T) {
 		want   []string
 	}{
 		{torture.Result{Verdict: torture.Success, Seed: 9, Command: cmd}, Passed, nil},
-		{torture.Result{Verdict: torture.Failure, Seed: 9, Command: cmd, Reasons: []string{"pipe x3: a reader saw ..."}}, Failed,
+		{torture.Result{Verdict: torture.Failed, Seed: 9, Command: cmd, Failures: []torture.Failure{{Kind: torture.KindPipe, Count: 3, First: "a reader saw ..."}}}, Failed,
 			[]string{"history: the run ended in FAILURE after ", "grace period: pipe x3: a reader saw ...", "seed 9", cmd}},
 		{torture.Result{Verdict: torture.Inconclusive, Seed: 9, Command: cmd, Inconclusive: []string{"the history check could not decide: timeout"}}, Inconclusive,
 			[]string{"history: the run could not judge (INCONCLUSIVE): the history check could not decide: timeout", "seed 9", cmd}},
@@ -62,14 +62,17 @@ func TestCorpusResult(t *testing.T) {
 }
 
 func TestDescribeNamesTheGuarantee(t *testing.T) {
-	for reason, want := range map[string]string{
-		"pipe x3: a reader saw ...":        "grace period: pipe x3: a reader saw ...",
-		"uninitialized x1: ...":            "publication: uninitialized x1: ...",
-		"check x1: the history is illegal": "model: check x1: the history is illegal",
-		"new-kind x1: ...":                 "new-kind x1: ...",
+	for _, c := range []struct {
+		f    torture.Failure
+		want string
+	}{
+		{torture.Failure{Kind: torture.KindPipe, Count: 3, First: "a reader saw ..."}, "grace period: pipe x3: a reader saw ..."},
+		{torture.Failure{Kind: torture.KindUninitialized, Count: 1, First: "..."}, "publication: uninitialized x1: ..."},
+		{torture.Failure{Kind: torture.KindCheck, Count: 1, First: "the history is illegal"}, "model: check x1: the history is illegal"},
+		{torture.Failure{Kind: 200, Count: 1, First: "..."}, "Kind(200) x1: ..."},
 	} {
-		if got := describe(reason); got != want {
-			t.Errorf("describe(%q) = %q; want %q", reason, got, want)
+		if got := describe(c.f); got != c.want {
+			t.Errorf("describe(%v) = %q; want %q", c.f, got, c.want)
 		}
 	}
 }

@@ -66,14 +66,13 @@ var kindGuarantee = map[string]string{
 	"check":           "model",
 }
 
-// describe turns a torture failure reason ("pipe x3: a reader saw ...")
-// into one naming its guarantee.
-func describe(reason string) string {
-	kind, _, _ := strings.Cut(reason, " ")
-	if g, ok := kindGuarantee[kind]; ok {
-		return g + ": " + reason
+// describe gives a torture failure ("pipe x3: a reader saw ...") with
+// its guarantee first.
+func describe(f torture.Failure) string {
+	if g, ok := kindGuarantee[f.Kind.String()]; ok {
+		return g + ": " + f.String()
 	}
-	return reason
+	return f.String()
 }
 
 func (s *suite) runTorture(func() string) Result {
@@ -97,9 +96,9 @@ func tortureResult(part string, res *torture.Result, report string) Result {
 			Log: report,
 		}
 	}
-	rs := make([]string, len(res.Reasons))
-	for i, r := range res.Reasons {
-		rs[i] = describe(r)
+	rs := make([]string, len(res.Failures))
+	for i, f := range res.Failures {
+		rs[i] = describe(f)
 	}
 	return Result{
 		Status: Failed,

@@ -1,8 +1,10 @@
-// Package flavors holds the RCU flavors that cmd/rcutorture can torture:
-// the reference rcu.Domain, two simple correct RCUs to compare it with, and
-// broken flavors, each a realistic bug that the engine must catch. (The
-// implementations are in internal/impl; the broken ones, with the rules
-// each breaks, in internal/broken, which has more for the other checkers.)
+// Package flavors holds the RCU flavors that cmd/rcutorture can torture
+// (cmd/rcutorture is torture.Main over All): the reference rcu.Domain, two
+// simple correct RCUs to compare it with, and broken flavors, each a
+// realistic bug that the engine must catch. (The implementations are in
+// internal/impl; the broken ones, with the rules each breaks, in
+// internal/broken, which has more for the other checkers: the broken
+// flavors here are broken.For(broken.Torture).)
 //
 // Correct flavors:
 //
@@ -32,11 +34,11 @@ package flavors
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/rcukit/rcukit/internal/broken"
 	"github.com/rcukit/rcukit/internal/impl"
 	"github.com/rcukit/rcukit/rcuops"
+	"github.com/rcukit/rcukit/torture"
 )
 
 // Reference is the reference rcu.Domain as a flavor.
@@ -80,33 +82,5 @@ func Names() []string {
 }
 
 // Nearest returns the flavor name closest to name by edit distance, for
-// "did you mean" hints, or "" if none is close.
-func Nearest(name string) string {
-	best, bestD := "", 3 // suggest only within two edits
-	for _, f := range all {
-		if d := editDistance(strings.ToLower(name), f.Name); d < bestD {
-			best, bestD = f.Name, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// "did you mean" hints, or "" if none is close (see torture.Nearest).
+func Nearest(name string) string { return torture.Nearest(name, all) }
