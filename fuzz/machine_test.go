@@ -810,22 +810,28 @@ var listKinds = []model.Kind{model.Insert, model.Remove, model.Replace, model.Lo
 // its own elements, looks keys up and traverses the whole list.
 func listPlanProperty(mk newList) func(*rapid.T) {
 	return func(t *rapid.T) {
-		goroutines := rapid.IntRange(2, 3).Draw(t, "goroutines")
-		plan := make([][]listOp, goroutines)
-		for g := range plan {
-			n := rapid.IntRange(1, 10).Draw(t, fmt.Sprintf("ops %d", g))
-			for range n {
-				plan[g] = append(plan[g], listOp{
-					kind:   rapid.SampledFrom(listKinds).Draw(t, fmt.Sprintf("op %d", g)),
-					arg:    rapid.IntRange(0, 15).Draw(t, fmt.Sprintf("arg %d", g)),
-					yields: rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("yields %d", g)),
-				})
-			}
-		}
+		plan := drawListPlan(t)
 		if err := runListPlan(mk, plan); err != nil {
 			t.Fatalf("%v\nplan: %v", err, plan)
 		}
 	}
+}
+
+// drawListPlan draws what each goroutine of a list plan does.
+func drawListPlan(t *rapid.T) [][]listOp {
+	goroutines := rapid.IntRange(2, 3).Draw(t, "goroutines")
+	plan := make([][]listOp, goroutines)
+	for g := range plan {
+		n := rapid.IntRange(1, 10).Draw(t, fmt.Sprintf("ops %d", g))
+		for range n {
+			plan[g] = append(plan[g], listOp{
+				kind:   rapid.SampledFrom(listKinds).Draw(t, fmt.Sprintf("op %d", g)),
+				arg:    rapid.IntRange(0, 15).Draw(t, fmt.Sprintf("arg %d", g)),
+				yields: rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("yields %d", g)),
+			})
+		}
+	}
+	return plan
 }
 
 // runListPlan runs plan and checks its history.
