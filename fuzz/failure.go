@@ -2,7 +2,9 @@ package fuzz
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/rcukit/rcukit/linearize"
 )
@@ -52,4 +54,55 @@ func (r *run) failure(data []byte, rule, detail string, h linearize.History) *Fa
 	}
 	return &Failure{Flavor: r.flavor.Name, Rule: rule, Detail: detail, Schedule: b.String(),
 		Input: append([]byte(nil), data...), History: h}
+}
+
+// The bound of the model check, and the two oracles; variables for the
+// tests of the failures they end in.
+var (
+	checkTimeout = time.Minute // for linearize.Check
+	checkModel   = linearize.Check
+	checkDirect  = linearize.CheckDirect
+)
+
+// judge ends the run (see finish) and checks its history.
+func (r *run) judge(data []byte) error {
+	hung := r.finish()
+	r.mu.Lock()
+	panics := slices.Clone(r.panics)
+	r.mu.Unlock()
+	if len(panics) > 0 {
+		if hung != "" {
+			panics = append(panics, "then "+hung)
+		}
+		return r.failure(data, "panic", strings.Join(panics, "\n"), nil)
+	}
+	if hung != "" {
+		return r.failure(data, "hang", hung, nil)
+	}
+	r.log.mu.Lock() // a broken flavor may still run a callback
+	h := r.rec.History()
+	r.log.mu.Unlock()
+	if rule, detail := judgeHistory(h); rule != "" {
+		return r.failure(data, rule, detail, h)
+	}
+	return nil
+}
+
+// judgeHistory checks h with both oracles and returns "" when it is legal;
+// otherwise the rule of a Failure and the report behind it.
+func judgeHistory(h linearize.History) (rule, detail string) {
+	res := checkModel(h, linearize.Options{Timeout: checkTimeout, Workers: 1})
+	switch {
+	case res.Verdict == linearize.Illegal && res.Rule == "":
+		return "illegal", res.Report() // no single operation to blame
+	case res.Verdict == linearize.Illegal:
+		return string(res.Rule), res.Report()
+	case res.Verdict == linearize.Unknown:
+		return "inconclusive", res.Report()
+	}
+	if direct := checkDirect(h); direct.Verdict != linearize.Ok {
+		return "oracle-disagreement",
+			"linearize.Check found the history legal, linearize.CheckDirect did not (a bug of one of the oracles, not of the flavor):\n" + direct.Report()
+	}
+	return "", ""
 }
