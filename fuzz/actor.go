@@ -79,14 +79,15 @@ func (r *run) stopActors() {
 
 // loop runs the actor's steps. A step that panics (the implementation's
 // operation panicked) is a failure of the run; the actor then skips the
-// rest of the script but still closes its sections at the end.
+// rest of the script but still closes its sections at the end. Then it
+// releases its Reader (rcuops.Release).
 func (a *actor) loop() {
 	defer close(a.done)
 	dead := false
 	for st := range a.q {
 		a.now.Store(int64(st.index) + 1)
 		if !dead || st.index == len(a.r.sched.steps) {
-			dead = !a.safeExec(st) || dead
+			dead = !a.safe("step "+strings.TrimSpace(st.String()), func() { st.act.exec(a, st) }) || dead
 		}
 		for range st.yields {
 			runtime.Gosched()
@@ -95,97 +96,118 @@ func (a *actor) loop() {
 		a.steps.Add(1)
 		a.signal()
 	}
+	if !dead && a.depth == 0 {
+		a.safe("releasing its Reader", a.renew)
+	}
 }
 
-func (a *actor) safeExec(st step) (ok bool) {
+// safe runs f, recording a panic as a failure of the run. It reports
+// whether f returned.
+func (a *actor) safe(what string, f func()) (ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			a.r.mu.Lock()
-			a.r.panics = append(a.r.panics, fmt.Sprintf("actor %s, step %s: panic: %v\n%s",
-				actorName(a.idx), strings.TrimSpace(st.String()), v, debug.Stack()))
+			a.r.panics = append(a.r.panics, fmt.Sprintf("actor %s, %s: panic: %v\n%s",
+				actorName(a.idx), what, v, debug.Stack()))
 			a.r.mu.Unlock()
 		}
 	}()
-	a.exec(st)
+	f()
 	return true
 }
 
-// exec runs one step on the actor's goroutine.
-func (a *actor) exec(st step) {
+// The writers' operations, each recorded, with what they reclaim.
+
+// syncReclaim claims what was retired, calls Synchronize (or
+// SynchronizeExpedited) and reclaims the claim.
+func (a *actor) syncReclaim(expedited bool) {
 	r := a.r
-	ops := r.ops
-	switch st.op {
-	case opLock:
-		a.lock(st.count)
-	case opLockLoad:
-		a.lock(1)
-		a.load()
-	case opLoad:
-		a.load()
-	case opUnlock:
-		a.unlock(st.count)
-	case opPublish:
-		a.publish()
-	case opSyncReclaim, opExpedited:
-		sync := ops.Synchronize
-		if st.op == opExpedited && ops.SynchronizeExpedited != nil {
-			sync = ops.SynchronizeExpedited
-		}
-		claim := r.claim()
-		id := r.ids.Add(1)
-		t := r.log.start()
-		r.log.finish(t, model.Op{Kind: model.SyncBegin, ID: id})
-		sync()
-		t = r.log.start()
-		r.log.finish(t, model.Op{Kind: model.SyncEnd, ID: id})
-		r.reclaim(claim)
-	case opCallReclaim:
-		if ops.Call == nil {
-			return
-		}
-		claim := r.claim()
-		id := r.ids.Add(1)
-		r.called.Add(1)
-		t := r.log.start()
-		ops.Call(func() { r.callback(id, claim) })
-		r.log.finish(t, model.Op{Kind: model.Call, ID: id})
-	case opBarrier:
-		if ops.Barrier == nil {
-			return
-		}
-		id := r.ids.Add(1)
-		t := r.log.start()
-		r.log.finish(t, model.Op{Kind: model.BarrierBegin, ID: id})
-		ops.Barrier()
-		t = r.log.start()
-		r.log.finish(t, model.Op{Kind: model.BarrierEnd, ID: id})
-	case opSnapshot:
-		if ops.Snapshot == nil {
-			return
-		}
-		claim := r.claim()
-		if a.cookie != nil {
-			claim = append(a.cookie.claim, claim...)
-		}
-		c := &cookie{id: r.ids.Add(1), claim: claim}
-		t := r.log.start()
-		c.value = ops.Snapshot()
-		r.log.finish(t, model.Op{Kind: model.Snapshot, ID: c.id})
-		a.cookie = c
-	case opPoll, opPollReclaim:
-		c := a.cookie
-		if c == nil {
-			return
-		}
-		t := r.log.start()
-		ok := ops.Poll(c.value)
-		r.log.finish(t, model.Op{Kind: model.Poll, ID: c.id, OK: ok})
-		if ok && st.op == opPollReclaim {
-			r.reclaim(c.claim)
-			c.claim = nil
-		}
-	default:
-		panic(fmt.Sprintf("fuzz: step %v on an actor", st))
+	sync := r.ops.Synchronize
+	if expedited && r.ops.SynchronizeExpedited != nil {
+		sync = r.ops.SynchronizeExpedited
+	}
+	claim := r.claim()
+	id := r.ids.Add(1)
+	t := r.log.start()
+	r.log.finish(t, model.Op{Kind: model.SyncBegin, ID: id})
+	sync()
+	t = r.log.start()
+	r.log.finish(t, model.Op{Kind: model.SyncEnd, ID: id})
+	r.reclaim(claim)
+}
+
+// callReclaim claims what was retired and queues a callback that
+// reclaims it.
+func (a *actor) callReclaim() {
+	r := a.r
+	if r.ops.Call == nil {
+		return
+	}
+	claim := r.claim()
+	id := r.ids.Add(1)
+	r.called.Add(1)
+	t := r.log.start()
+	r.ops.Call(func() { r.callback(id, claim) })
+	r.log.finish(t, model.Op{Kind: model.Call, ID: id})
+}
+
+func (a *actor) barrier() {
+	r := a.r
+	if r.ops.Barrier == nil {
+		return
+	}
+	id := r.ids.Add(1)
+	t := r.log.start()
+	r.log.finish(t, model.Op{Kind: model.BarrierBegin, ID: id})
+	r.ops.Barrier()
+	t = r.log.start()
+	r.log.finish(t, model.Op{Kind: model.BarrierEnd, ID: id})
+}
+
+// snapshot takes a cookie that claims what was retired, with what the
+// actor's previous cookie still claims.
+func (a *actor) snapshot() {
+	r := a.r
+	if r.ops.Snapshot == nil {
+		return
+	}
+	claim := r.claim()
+	if a.cookie != nil {
+		claim = append(a.cookie.claim, claim...)
+	}
+	c := &cookie{id: r.ids.Add(1), claim: claim}
+	t := r.log.start()
+	c.value = r.ops.Snapshot()
+	r.log.finish(t, model.Op{Kind: model.Snapshot, ID: c.id})
+	a.cookie = c
+}
+
+// poll polls the actor's cookie and, if reclaim and it is complete,
+// reclaims its claim.
+func (a *actor) poll(reclaim bool) {
+	r := a.r
+	c := a.cookie
+	if c == nil {
+		return
+	}
+	t := r.log.start()
+	ok := r.ops.Poll(c.value)
+	r.log.finish(t, model.Op{Kind: model.Poll, ID: c.id, OK: ok})
+	if ok && reclaim {
+		r.reclaim(c.claim)
+		c.claim = nil
+	}
+}
+
+// The readers' operations.
+
+// renew releases the actor's Reader, if it has one; its next Lock takes a
+// fresh one from Ops.Reader. The actor has no section open.
+func (a *actor) renew() {
+	if a.reader != nil {
+		r := a.reader
+		a.reader = nil
+		rcuops.Release(r)
 	}
 }
 
@@ -253,7 +275,7 @@ func (a *actor) publish() {
 	r := a.r
 	o := &object{version: r.vers.Add(1)}
 	init := func() {
-		r.inject(pointPublishInit)
+		r.inject(rcuops.PointPublishInit)
 		r.initObject(o)
 	}
 	store := func() {
@@ -261,7 +283,7 @@ func (a *actor) publish() {
 		r.mu.Lock()
 		r.retired = append(r.retired, old)
 		r.mu.Unlock()
-		r.inject(pointPublishStore)
+		r.inject(rcuops.PointPublishStore)
 	}
 	t := r.log.start()
 	if r.ops.Publish != nil {

@@ -127,51 +127,59 @@ func newRun(f rcuops.Flavor) *run {
 	return r
 }
 
-// control carries out one step of the script.
+// control carries out one step of the script: on the controller, or by
+// handing it to its actor.
 func (r *run) control(st step) {
 	if st.noop != "" {
 		return
 	}
-	switch st.op {
-	case opHold:
-		r.arm(&r.actors[st.actor].hold, st.point)
-	case opHoldGP:
-		r.arm(&r.gpHold, st.point)
-	case opRelease:
-		if st.gp {
-			// The flavor's goroutines run when they please: give them a
-			// chance to reach the hold before it goes, so that what the
-			// script put between the hold and its release happens while
-			// they are parked.
-			r.yieldUntil(r.gpPark.Load, 2*blockingYields)
-			if r.release(&r.gpHold) {
-				r.yieldUntil(func() bool { return false }, blockingYields)
-			}
-			return
-		}
-		a := r.actors[st.actor]
-		if r.release(&a.hold) {
-			r.settle(a, st)
-		}
-	case opAwait:
-		a := r.actors[st.actor]
-		if !r.wait(a, func() bool { return a.steps.Load() == a.given }, awaitBound) {
-			r.stall(st, "await")
-		}
-	default:
-		r.settle(r.dispatch(st), st)
+	if st.act.control != nil {
+		st.act.control(r, st)
+		return
 	}
+	r.settle(r.dispatch(st), st)
 }
 
 // dispatch hands an actor step to its actor.
 func (r *run) dispatch(st step) *actor {
 	a := r.actors[st.actor]
 	a.given++
-	if st.op.blocking() {
+	if st.act.blocking {
 		a.blocking = a.given
 	}
 	a.q <- st
 	return a
+}
+
+// The steps the controller runs itself.
+
+func (r *run) holdActor(st step) { r.arm(&r.actors[st.actor].hold, st.point) }
+
+func (r *run) holdGP(st step) { r.arm(&r.gpHold, st.point) }
+
+func (r *run) releaseStep(st step) {
+	if st.gp {
+		// The flavor's goroutines run when they please: give them a
+		// chance to reach the hold before it goes, so that what the
+		// script put between the hold and its release happens while
+		// they are parked.
+		r.yieldUntil(r.gpPark.Load, 2*blockingYields)
+		if r.release(&r.gpHold) {
+			r.yieldUntil(func() bool { return false }, blockingYields)
+		}
+		return
+	}
+	a := r.actors[st.actor]
+	if r.release(&a.hold) {
+		r.settle(a, st)
+	}
+}
+
+func (r *run) await(st step) {
+	a := r.actors[st.actor]
+	if !r.wait(a, func() bool { return a.steps.Load() == a.given }, awaitBound) {
+		r.stall(st, "await")
+	}
 }
 
 // settle waits until actor a has done every step given it or is parked.

@@ -34,7 +34,7 @@ func (r *run) finish() string {
 	r.mu.Unlock()
 	for i, a := range r.actors {
 		if d := r.sched.depth[i]; d > 0 {
-			a.q <- step{index: len(r.sched.steps), op: opUnlock, actor: i, count: d}
+			a.q <- step{index: len(r.sched.steps), act: unlockAction, actor: i, count: d}
 		}
 		close(a.q)
 	}

@@ -727,8 +727,16 @@ func FuzzListStateMachine(f *testing.F) { f.Fuzz(rapid.MakeFuzz(listProperty(ref
 
 // planOps are the operations a goroutine of a domain plan draws; "read"
 // is a whole section with one or two loads, nested or not.
-var planOps = []opcode{opLockLoad, opLock, opLoad, opUnlock, opPublish, opSyncReclaim, opExpedited,
-	opCallReclaim, opBarrier, opSnapshot, opPoll, opPollReclaim}
+var planOps = actionsNamed("lock+load", "lock", "load", "unlock", "publish", "sync-reclaim", "expedited-reclaim",
+	"call-reclaim", "barrier", "snapshot", "poll", "poll-reclaim")
+
+func actionsNamed(names ...string) []*action {
+	as := make([]*action, len(names))
+	for i, n := range names {
+		as[i] = actionNamed(n)
+	}
+	return as
+}
 
 // drawPlan draws what each goroutine of a domain plan does: steps of the
 // schedule fuzzer, made valid as the decoder makes them (no Synchronize
@@ -741,27 +749,31 @@ func drawPlan(t *rapid.T) *schedule {
 		depth := 0
 		for range n {
 			op := rapid.SampledFrom(planOps).Draw(t, fmt.Sprintf("op %s", actorName(a)))
-			switch {
-			case op == opLock || op == opLockLoad:
+			switch op.name {
+			case "lock", "lock+load":
 				if depth == maxDepth {
 					continue
 				}
 				depth++
-			case op == opLoad && depth == 0:
-				continue
-			case op == opUnlock:
+			case "load":
+				if depth == 0 {
+					continue
+				}
+			case "unlock":
 				if depth == 0 {
 					continue
 				}
 				depth--
-			case op.blocking() && depth > 0:
-				continue
+			default:
+				if op.blocking && depth > 0 {
+					continue
+				}
 			}
 			yields := rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("yields %s", actorName(a)))
-			s.steps = append(s.steps, step{index: len(s.steps), op: op, actor: a, count: 1, yields: yields})
+			s.steps = append(s.steps, step{index: len(s.steps), act: op, actor: a, count: 1, yields: yields})
 		}
 		if depth > 0 {
-			s.steps = append(s.steps, step{index: len(s.steps), op: opUnlock, actor: a, count: depth})
+			s.steps = append(s.steps, step{index: len(s.steps), act: unlockAction, actor: a, count: depth})
 		}
 	}
 	return s

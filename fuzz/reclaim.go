@@ -7,6 +7,7 @@ package fuzz
 
 import (
 	"github.com/rcukit/rcukit/model"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
 type cookie struct {
@@ -38,7 +39,7 @@ func (r *run) reclaim(claim []*object) {
 
 // callback is the function a CallReclaim queues.
 func (r *run) callback(id uint64, claim []*object) {
-	r.inject(pointCallback)
+	r.inject(rcuops.PointCallback)
 	t := r.log.start()
 	r.log.finish(t, model.Op{Kind: model.Invoke, ID: id})
 	r.reclaim(claim)

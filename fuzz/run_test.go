@@ -125,6 +125,8 @@ func TestHoldsParkOnlyTheirTarget(t *testing.T) {
 		{"actor", build(func(e *enc) { e.hold(A, "read-sampled").lockLoad(B).unlock(B).lockLoad(A).release(A).unlock(A) }), "A@3:read-sampled"},
 		{"gp-on-actor", build(func(e *enc) { e.holdGP("gp-start").lockLoad(A).syncReclaim(B).unlock(A) }), ""},
 		{"gp", build(func(e *enc) { e.holdGP("callback").publish(C).callReclaim(C).barrier(D).releaseGP().await(D) }), "gp:callback"},
+		{"actor-by-number", build(func(e *enc) { e.holdAt(A, "read-sampled").lockLoad(B).unlock(B).lockLoad(A).release(A).unlock(A) }), "A@3:read-sampled"},
+		{"gp-by-number", build(func(e *enc) { e.holdGPAt("callback").publish(C).callReclaim(C).barrier(D).releaseGP().await(D) }), "gp:callback"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := runSchedule(lookup(t, "classic"), c.in)
