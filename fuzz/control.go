@@ -46,6 +46,7 @@ type run struct {
 	ops    *rcuops.Ops
 	sched  *schedule
 	plain  bool // read and write the plain payload
+	plan   bool // the schedule is a drawn plan, not decoded from an input
 	rec    *linearize.Recorder
 	cur    atomic.Pointer[object]
 	ids    atomic.Uint64 // reader, sync, callback, barrier and cookie ids
@@ -74,24 +75,23 @@ type run struct {
 // RunSchedule decodes data into a schedule (every byte string is a valid
 // schedule), runs it on a fresh instance made by f.New, records the
 // history, checks it with linearize, and returns nil when it is legal;
-// otherwise an error whose message names the broken rule (the model's rule
-// name, or "inconclusive" for an Unknown verdict, or "hang" for operations
-// that never finished after everything was released) and includes the
-// schedule in readable form. The error is a *Failure. Two more rules
-// name what is not the model's to judge: "panic", an operation of the
-// flavor that panicked on an actor (recovered; the actor skips the rest of
-// its steps), and "illegal", an Illegal verdict without a single operation
-// to blame.
+// otherwise a *Failure, whose Kind says how the run failed and whose Rule
+// names the guarantee broken: Illegal with the model's rule, Hang
+// (operations that never finished after everything was released), Panic
+// (an operation of the flavor panicked on an actor; recovered, and the
+// actor skips the rest of its steps), Inconclusive (the check could not
+// decide) or OracleDisagreement. Its message gives the schedule in
+// readable form and a command that replays it.
 //
 // The history is checked twice: with linearize.Check (porcupine against
 // the model) and with linearize.CheckDirect (interval arithmetic). The
 // direct checker is sound but incomplete, so if it finds a violation that
-// Check does not, one of the oracles is wrong: that is a Failure with rule
-// "oracle-disagreement", a bug of rcukit rather than of the flavor.
+// Check does not, one of the oracles is wrong: that is an
+// OracleDisagreement, a bug of rcukit rather than of the flavor.
 //
 // Runs share nothing, so RunSchedule may be called from several
 // goroutines at once. An operation that never finishes is left running:
-// after a "hang" the instance and some goroutines are abandoned.
+// after a Hang the instance and some goroutines are abandoned.
 func RunSchedule(f rcuops.Flavor, data []byte) error {
 	_, err := runSchedule(f, data)
 	return err

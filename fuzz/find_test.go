@@ -99,7 +99,7 @@ func TestFindsBrokenFlavors(t *testing.T) {
 					return false
 				}
 				var fl *Failure
-				if !errors.As(err, &fl) || !slices.Contains(rules, fl.Rule) {
+				if !errors.As(err, &fl) || !slices.Contains(rules, string(fl.Rule)) {
 					t.Errorf("%s: %s failed with a rule its bug does not explain (want one of %v):\n%v\n%s",
 						f.Name, name, rules, err, reproduce)
 					return false

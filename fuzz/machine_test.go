@@ -823,8 +823,8 @@ var listKinds = []model.Kind{model.Insert, model.Remove, model.Replace, model.Lo
 func listPlanProperty(mk newList) func(*rapid.T) {
 	return func(t *rapid.T) {
 		plan := drawListPlan(t)
-		if err := runListPlan(mk, plan); err != nil {
-			t.Fatalf("%v\nplan: %v", err, plan)
+		if f := runListPlan(mk, plan); f != nil {
+			t.Fatalf("%v\nplan: %v", f, plan)
 		}
 	}
 }
@@ -847,7 +847,7 @@ func drawListPlan(t *rapid.T) [][]listOp {
 }
 
 // runListPlan runs plan and checks its history.
-func runListPlan(mk newList, plan [][]listOp) error {
+func runListPlan(mk newList, plan [][]listOp) *Failure {
 	d := rcu.New()
 	rec := linearize.NewRecorder()
 	var (
@@ -958,8 +958,9 @@ func runListPlan(mk newList, plan [][]listOp) error {
 	wg.Wait()
 	d.Barrier()
 	d.Close()
-	if rule, detail := judgeHistory(rec.History()); rule != "" {
-		return fmt.Errorf("%s: %s", rule, detail)
+	if f := judgeHistory(rec.History()); f != nil {
+		f.Flavor = "rcu.List"
+		return f
 	}
 	return nil
 }
