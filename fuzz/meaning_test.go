@@ -60,14 +60,14 @@ const rapidSteps = 30
 var rapidMeanings = map[string]func(log *[]string) func(*rapid.T){
 	"FuzzDomainStateMachine": func(log *[]string) func(*rapid.T) {
 		return func(t *rapid.T) {
-			m := newDomainMachine(t, referenceDomain(t))
+			m := newDomainMachine(t, referenceDomain(t), nil)
 			t.Repeat(traced(m.actions(), log, m.state))
 			m.finish(t)
 		}
 	},
 	"FuzzListStateMachine": func(log *[]string) func(*rapid.T) {
 		return func(t *rapid.T) {
-			m := newListMachine(t, referenceList)
+			m := newListMachine(t, referenceList, nil)
 			t.Repeat(traced(m.actions(), log, m.state))
 			m.finish(t)
 		}

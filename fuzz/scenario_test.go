@@ -11,6 +11,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/rcukit/rcukit/torture/flavors"
 	"pgregory.net/rapid"
 )
 
@@ -177,10 +178,10 @@ var scenarios = []scenario{
 // runs out of): short, because go test -fuzz minimizes every new input it
 // keeps byte by byte, at one run per byte.
 var rapidTargets = map[string]func(*rapid.T){
-	"FuzzDomainStateMachine":    domainProperty(referenceDomain),
-	"FuzzListStateMachine":      listProperty(referenceList),
-	"FuzzDomainConcurrentPlans": domainPlanProperty("rcu"),
-	"FuzzListConcurrentPlans":   listPlanProperty(referenceList),
+	"FuzzDomainStateMachine":    domainProperty(referenceDomain, nil),
+	"FuzzListStateMachine":      listProperty(referenceList, nil),
+	"FuzzDomainConcurrentPlans": domainPlanProperty(flavors.Reference, nil),
+	"FuzzListConcurrentPlans":   listPlanProperty(referenceList, nil),
 }
 
 const rapidSeeds, rapidSeedLen = 4, 768
