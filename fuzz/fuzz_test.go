@@ -40,7 +40,7 @@ func lookup(tb testing.TB, name string) rcuops.Flavor {
 }
 
 // reproduce returns the command that replays data on flavor f through
-// target. A corpus entry is named by its file name, which t.Name() ends
+// target, besides the Failure's own (TestReplay). A corpus entry is named by its file name, which t.Name() ends
 // with; while fuzzing, t.Name() is the target's alone, and go test -fuzz
 // saves a failing input under the name computed here, as it does: the
 // first 16 hex digits of the SHA-256 of the file.
@@ -54,10 +54,10 @@ func reproduce(t *testing.T, target string, f rcuops.Flavor, env bool, data []by
 		fmt.Fprintf(&cmd, " -tags %s", f.Tags)
 	}
 	if _, name, ok := strings.Cut(t.Name(), "/"); ok {
-		return fmt.Sprintf("reproduce: %s -run '^%s$/^%s$' ./fuzz", cmd.String(), target, name)
+		return fmt.Sprintf("or through the target: %s -run '^%s$/^%s$' ./fuzz", cmd.String(), target, name)
 	}
 	file := fmt.Sprintf("%x", sha256.Sum256(encodeCorpusFile(data)))[:16]
-	return fmt.Sprintf("reproduce: %s -run '^%s$/^%s$' ./fuzz\n  (go test -fuzz saves this input as testdata/fuzz/%s/%s; a failing seed corpus entry keeps its own name, which go test prints)",
+	return fmt.Sprintf("or through the target: %s -run '^%s$/^%s$' ./fuzz\n  (go test -fuzz saves this input as testdata/fuzz/%s/%s; a failing seed corpus entry keeps its own name, which go test prints)",
 		cmd.String(), target, file, target, file)
 }
 
@@ -94,7 +94,7 @@ func judgeInput(t *testing.T, err error, more func() string) {
 	if errors.As(err, &fl) && fl.Kind == Inconclusive {
 		t.Skipf("inconclusive, not a pass: %v", err)
 	}
-	t.Fatalf("%v\n%s", err, more())
+	t.Fatalf("%s\n%s", strings.TrimRight(err.Error(), "\n"), more())
 }
 
 // FuzzSchedule runs schedules on the classic flavor, whose injection
