@@ -102,10 +102,17 @@ func (f *failTB) Failed() bool {
 // fails t if rapid found nothing in up to 1000 cases. Fail files are not
 // written and shrinking is brief. Some bugs show only when no grace
 // period is in flight, which timing decides, so rapid may call a failure
-// flaky when it cannot replay it: that still counts.
+// flaky when it cannot replay it: that still counts. The state machines
+// take rapidSteps actions on average, with or without -short (which
+// would halve them, and let a bug that needs a longer run go unseen).
 func expectFailure(t *testing.T, prop func(*rapid.T)) string {
 	t.Helper()
-	for name, value := range map[string]string{"rapid.nofailfile": "true", "rapid.shrinktime": "2s", "rapid.seed": "1", "rapid.checks": "1000"} {
+	steps := rapidSteps
+	if testing.Short() {
+		steps *= 2
+	}
+	for name, value := range map[string]string{"rapid.nofailfile": "true", "rapid.shrinktime": "2s", "rapid.seed": "1", "rapid.checks": "1000",
+		"rapid.steps": fmt.Sprint(steps)} {
 		old := flag.Lookup(name).Value.String()
 		if err := flag.Set(name, value); err != nil {
 			t.Fatal(err)

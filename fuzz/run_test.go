@@ -174,7 +174,7 @@ var dropCalls = rcuops.Flavor{Name: "drop-calls", Doc: "loses callbacks", New: f
 }}
 
 // TestHang checks that operations that never finish once everything was
-// released are a "hang" naming them: a Synchronize that never returns,
+// released are a Hang naming them: a Synchronize that never returns,
 // and a callback that never runs.
 func TestHang(t *testing.T) {
 	defer func(d time.Duration) { hangTimeout = d }(hangTimeout)
