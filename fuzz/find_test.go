@@ -3,38 +3,20 @@ package fuzz
 import (
 	"errors"
 	"fmt"
-	"github.com/rcukit/rcukit/rcuops"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/rcukit/rcukit/torture/flavors"
+	"github.com/rcukit/rcukit/internal/broken"
+	"github.com/rcukit/rcukit/internal/impl"
+	"github.com/rcukit/rcukit/model"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
-// The rules each broken flavor's bug can break. A grace period that ends
-// early also lets a reclaim poison what a reader still holds, which the
-// reader or the reclaim may show first; and porcupine, looking for an
-// order in which the grace period did wait, may move the reader's load
-// after the grace period's start, past a publication, and blame the load
-// as stale.
-var (
-	earlyRules  = []string{"reclaim-while-held", "read-reclaimed", "read-stale"}
-	brokenRules = map[string][]string{
-		"busted-sync":     append([]string{"sync-early"}, earlyRules...),
-		"busted-call":     append([]string{"callback-early"}, earlyRules...),
-		"busted-flip":     append([]string{"sync-early", "callback-early", "poll-early"}, earlyRules...),
-		"busted-flip-ref": append([]string{"sync-early", "callback-early", "poll-early"}, earlyRules...),
-		"busted-nest":     append([]string{"sync-early", "callback-early", "poll-early"}, earlyRules...),
-		"busted-barrier":  {"barrier-early"},
-		"busted-publish":  {"read-half-initialized"},
-		"busted-poll":     append([]string{"poll-early"}, earlyRules...),
-	}
-)
-
-// scenarioFor names, for each broken flavor, the hand-written scenario of
-// the corpus whose holds build the interleaving its bug needs, so that
-// it fails on nearly every run, not only when the scheduler helps.
+// scenarioFor names, for each bug of internal/broken the fuzzer must
+// catch, the hand-written scenario of the corpus whose holds build the
+// interleaving its bug needs, so that it fails on nearly every run, not
+// only when the scheduler helps.
 var scenarioFor = map[string]string{
 	"busted-sync":     "sync-waits-for-reader",
 	"busted-call":     "call-waits-for-reader",
@@ -61,47 +43,65 @@ func randomInputs(n int, seed uint64) [][]byte {
 	return ins
 }
 
-// TestFindsBrokenFlavors shows that the committed corpus finds every
-// broken flavor of torture/flavors, naming a rule that the flavor's bug
-// breaks: first through the flavor's own scenario (scenarioFor), then
-// through any seed; and reports how many pseudo-random inputs it takes
-// without the corpus.
+// TestScenarioForEveryBug checks that every bug the fuzzer must catch
+// has its scenario in the corpus, and that scenarioFor names no other.
+func TestScenarioForEveryBug(t *testing.T) {
+	seeds := map[string]bool{}
+	for _, s := range Seeds() {
+		seeds[s.Name] = true
+	}
+	for _, bug := range broken.For(broken.Fuzz) {
+		if sc, ok := scenarioFor[bug.Name]; !ok || !seeds[sc] {
+			t.Errorf("bug %s has no scenario in the corpus (scenarioFor: %q): write one that holds the interleaving it needs", bug.Name, sc)
+		}
+	}
+	for name := range scenarioFor {
+		bug, ok := broken.Lookup(name)
+		switch {
+		case !ok && impl.InjectTags == "" && name == "busted-flip-ref":
+			// A bug of the build with injection points.
+		case !ok || bug.For&broken.Fuzz == 0:
+			t.Errorf("scenarioFor names %s, which is not a bug the fuzzer must catch", name)
+		}
+	}
+}
+
+// caught reports whether err is a failure that bug explains: an illegal
+// history or a hang whose rule is one the bug breaks, or a consequence.
+func caught(bug broken.Bug, err error) (*Failure, bool) {
+	var fl *Failure
+	if !errors.As(err, &fl) || fl.Kind != Illegal && fl.Kind != Hang {
+		return fl, false
+	}
+	return fl, model.Explains(bug.Breaks, fl.Rule)
+}
+
+// TestFindsBrokenFlavors shows that the committed corpus finds every bug
+// of internal/broken the fuzzer must catch, naming a rule that the bug
+// breaks (or a consequence of one): first through the bug's own scenario
+// (scenarioFor), then through any seed; and reports how many
+// pseudo-random inputs it takes without the corpus.
 //
 // busted-flip-ref exists only with -tags rcuinject, the build in which the
 // reference has its injection points: without them the straggler window
 // is a few instructions wide and no schedule can hold a reader in it.
 func TestFindsBrokenFlavors(t *testing.T) {
-	var broken []rcuops.Flavor
-	for _, f := range flavors.All() {
-		if f.Broken {
-			broken = append(broken, f)
-		}
-	}
-	for name := range brokenRules {
-		if !slices.ContainsFunc(broken, func(f rcuops.Flavor) bool { return f.Name == name }) && name != "busted-flip-ref" {
-			t.Errorf("no broken flavor %q in torture/flavors", name)
-		}
-	}
 	seeds := map[string][]byte{}
 	for _, s := range Seeds() {
 		seeds[s.Name] = s.Data
 	}
-	for _, f := range broken {
+	for _, bug := range broken.For(broken.Fuzz) {
+		f := bug.Flavor()
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
-			rules, ok := brokenRules[f.Name]
-			if !ok {
-				t.Fatalf("broken flavor %s has no expected rules in brokenRules: add them", f.Name)
-			}
 			reproduce := fmt.Sprintf("reproduce: go test %s-run '^TestFindsBrokenFlavors$/^%s$' -v ./fuzz", tags(f), f.Name)
 			check := func(name string, err error) bool {
 				if err == nil {
 					return false
 				}
-				var fl *Failure
-				if !errors.As(err, &fl) || !slices.Contains(rules, fl.Rule) {
-					t.Errorf("%s: %s failed with a rule its bug does not explain (want one of %v):\n%v\n%s",
-						f.Name, name, rules, err, reproduce)
+				if _, ok := caught(bug, err); !ok {
+					t.Errorf("%s: %s failed with what its bug does not explain (it breaks %v):\n%v\n%s",
+						f.Name, name, bug.Breaks, err, reproduce)
 					return false
 				}
 				return true
@@ -114,7 +114,7 @@ func TestFindsBrokenFlavors(t *testing.T) {
 			scenario := scenarioFor[f.Name]
 			data, ok := seeds[scenario]
 			if !ok {
-				t.Fatalf("no scenario %q in the corpus for broken flavor %s (scenarioFor)", scenario, f.Name)
+				t.Fatalf("no scenario %q in the corpus for bug %s (scenarioFor)", scenario, f.Name)
 			}
 			const runs = 20
 			hit := 0
@@ -124,7 +124,7 @@ func TestFindsBrokenFlavors(t *testing.T) {
 				}
 			}
 			if hit == 0 {
-				t.Fatalf("scenario %s did not find broken flavor %s (rules %v) in %d runs; %s", scenario, f.Name, rules, runs, reproduce)
+				t.Fatalf("scenario %s did not find bug %s (it breaks %v) in %d runs; %s", scenario, f.Name, bug.Breaks, runs, reproduce)
 			}
 			t.Logf("scenario %s found it on run %d", scenario, hit)
 
@@ -132,8 +132,7 @@ func TestFindsBrokenFlavors(t *testing.T) {
 			for _, s := range Seeds() {
 				err := RunSchedule(f, s.Data)
 				if check("seed "+s.Name, err) {
-					var fl *Failure
-					errors.As(err, &fl)
+					fl, _ := caught(bug, err)
 					found = append(found, fmt.Sprintf("%s (%s)", s.Name, fl.Rule))
 				}
 			}
@@ -142,8 +141,7 @@ func TestFindsBrokenFlavors(t *testing.T) {
 			const budget = 300
 			for i, in := range randomInputs(budget, 1) {
 				if err := RunSchedule(f, in); check(fmt.Sprintf("random input %d (%q)", i, in), err) {
-					var fl *Failure
-					errors.As(err, &fl)
+					fl, _ := caught(bug, err)
 					t.Logf("random inputs alone: found by input %d of %d (%s)", i+1, budget, fl.Rule)
 					return
 				}

@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/rcukit/rcukit/rcuops"
@@ -9,20 +10,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rcukit/rcukit/internal/broken"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
-
-// flavorEnv names the flavor FuzzSchedule runs, for bug-hunting runs
-// against broken flavors: RCUKIT_FUZZ_FLAVOR=busted-flip go test -fuzz ...
-const flavorEnv = "RCUKIT_FUZZ_FLAVOR"
 
 // defaultFlavor is FuzzSchedule's flavor: classic has its injection
 // points in every build.
 const defaultFlavor = "classic"
 
+// lookup returns the flavor called name: one of torture/flavors, or a
+// broken one of internal/broken. (flavorEnv names the flavor FuzzSchedule
+// runs, for bug-hunting runs against broken flavors:
+// RCUKIT_FUZZ_FLAVOR=busted-flip go test -fuzz ..., and the flavor
+// TestReplay replays an input on.)
 func lookup(tb testing.TB, name string) rcuops.Flavor {
 	tb.Helper()
 	f, ok := flavors.Lookup(name)
+	if b, isBug := broken.Lookup(name); !ok && isBug {
+		f, ok = b.Flavor(), true
+	}
 	if !ok {
 		msg := fmt.Sprintf("no flavor %q (flavors: %s)", name, strings.Join(flavors.Names(), ", "))
 		if near := flavors.Nearest(name); near != "" {
@@ -34,7 +40,7 @@ func lookup(tb testing.TB, name string) rcuops.Flavor {
 }
 
 // reproduce returns the command that replays data on flavor f through
-// target. A corpus entry is named by its file name, which t.Name() ends
+// target, besides the Failure's own (TestReplay). A corpus entry is named by its file name, which t.Name() ends
 // with; while fuzzing, t.Name() is the target's alone, and go test -fuzz
 // saves a failing input under the name computed here, as it does: the
 // first 16 hex digits of the SHA-256 of the file.
@@ -48,10 +54,10 @@ func reproduce(t *testing.T, target string, f rcuops.Flavor, env bool, data []by
 		fmt.Fprintf(&cmd, " -tags %s", f.Tags)
 	}
 	if _, name, ok := strings.Cut(t.Name(), "/"); ok {
-		return fmt.Sprintf("reproduce: %s -run '^%s$/^%s$' ./fuzz", cmd.String(), target, name)
+		return fmt.Sprintf("or through the target: %s -run '^%s$/^%s$' ./fuzz", cmd.String(), target, name)
 	}
 	file := fmt.Sprintf("%x", sha256.Sum256(encodeCorpusFile(data)))[:16]
-	return fmt.Sprintf("reproduce: %s -run '^%s$/^%s$' ./fuzz\n  (go test -fuzz saves this input as testdata/fuzz/%s/%s; a failing seed corpus entry keeps its own name, which go test prints)",
+	return fmt.Sprintf("or through the target: %s -run '^%s$/^%s$' ./fuzz\n  (go test -fuzz saves this input as testdata/fuzz/%s/%s; a failing seed corpus entry keeps its own name, which go test prints)",
 		cmd.String(), target, file, target, file)
 }
 
@@ -85,10 +91,10 @@ func judgeInput(t *testing.T, err error, more func() string) {
 		return
 	}
 	var fl *Failure
-	if errors.As(err, &fl) && fl.Rule == "inconclusive" {
+	if errors.As(err, &fl) && fl.Kind == Inconclusive {
 		t.Skipf("inconclusive, not a pass: %v", err)
 	}
-	t.Fatalf("%v\n%s", err, more())
+	t.Fatalf("%s\n%s", strings.TrimRight(err.Error(), "\n"), more())
 }
 
 // FuzzSchedule runs schedules on the classic flavor, whose injection
@@ -120,4 +126,30 @@ func FuzzScheduleReference(f *testing.F) {
 			return replayed(fl, data) + "\n" + reproduce(t, "FuzzScheduleReference", fl, false, data)
 		})
 	})
+}
+
+// replayFromEnv returns the flavor and the input that flavorEnv and
+// inputEnv name, as a Failure's Command sets them; ok is false when
+// inputEnv is not set.
+func replayFromEnv(t *testing.T) (f rcuops.Flavor, data []byte, ok bool) {
+	in, ok := os.LookupEnv(inputEnv)
+	if !ok {
+		return rcuops.Flavor{}, nil, false
+	}
+	data, err := hex.DecodeString(in)
+	if err != nil {
+		t.Fatalf("%s=%s: %v", inputEnv, in, err)
+	}
+	return lookup(t, os.Getenv(flavorEnv)), data, true
+}
+
+// TestReplay replays one input on one flavor, as the command a Failure
+// prints says: RCUKIT_FUZZ_FLAVOR names the flavor, RCUKIT_FUZZ_INPUT the
+// input in hex. Without them it has nothing to replay.
+func TestReplay(t *testing.T) {
+	f, data, ok := replayFromEnv(t)
+	if !ok {
+		t.Skipf("nothing to replay: %s (hex) and %s name the input and the flavor", inputEnv, flavorEnv)
+	}
+	judgeInput(t, RunSchedule(f, data), func() string { return replayed(f, data) })
 }

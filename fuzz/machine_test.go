@@ -1,14 +1,22 @@
 package fuzz
 
-// rapid state machines that compare rcu.Domain and rcu.List with the
-// model.
+// rapid state machines that compare the reference rcu.Domain and
+// rcu.List with the model.
 //
 // The sequential machines run every action on the test goroutine and
-// check each observation against model.State at once. Read sections are
-// tokens, so the machine can hold several open at once, and call
-// Synchronize, Barrier or WaitFor meanwhile: those run on a goroutine of
-// their own and report to the model when they return, as callbacks do
-// when they run. Every model operation is applied under one
+// check each observation against model.State at once. The domain machine
+// drives the reference through its ops table (rcuops.Ops, from
+// internal/impl), so that the broken implementations of internal/broken
+// are its negative controls; WaitFor, which the table lacks, it calls on
+// the reference's rcu.Domain. It holds several read sections open at
+// once on the test goroutine, each on a Reader of its own from
+// Ops.Reader, ended in any order: that needs Readers independent of one
+// another, as token readers (rcuops.TokenReader) are, and not ones that
+// keep per-goroutine state. Meanwhile it calls Synchronize, Barrier or
+// WaitFor: those run on a goroutine of their own and report to the model
+// when they return, as callbacks do when they run. The list machine
+// drives rcu.List, which is not in the ops table, with its own broken
+// doubles. Every model operation is applied under one
 // mutex, together with the real operation when both happen on the test
 // goroutine (a ReadUnlock and its ReadEnd), so that the model sees
 // operations in an order consistent with real time. An action that does
@@ -18,6 +26,10 @@ package fuzz
 // The concurrent plans draw what each of several goroutines will do
 // first, then run it with a linearize.Recorder and check the history:
 // rapid's draws are not safe for concurrent use.
+//
+// Each property can report the rules of the failures it finds to a
+// caughtRules, so that the negative controls can hold a failure to the
+// bug that explains it without reading its message.
 
 import (
 	"fmt"
@@ -30,6 +42,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/broken"
+	"github.com/rcukit/rcukit/internal/impl"
 	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
@@ -42,30 +56,46 @@ import (
 // finish: a Synchronize whose readers have all ended, say.
 const progressTimeout = 10 * time.Second
 
-// domain is what the domain machine drives: *rcu.Domain, or a broken
-// wrapper in TestMachinesCatchBrokenImplementations.
-type domain interface {
-	ReadLock() rcu.Token
-	ReadUnlock(rcu.Token)
-	Synchronize()
-	SynchronizeExpedited()
-	Call(func())
-	Barrier()
-	Snapshot() rcu.Cookie
-	Poll(rcu.Cookie) bool
-	WaitFor(rcu.Cookie)
-	Close()
+// domain is what the domain machine drives: an ops table, the
+// reference's or a broken one, and a WaitFor (nil: the waitFor action
+// does nothing).
+type domain struct {
+	ops     *rcuops.Ops
+	waitFor func(cookie uint64)
+}
+
+// caughtRules collects the rules of the failures a property finds.
+type caughtRules struct {
+	mu    sync.Mutex
+	rules []model.Rule
+}
+
+// add records r; a nil caughtRules records nothing.
+func (c *caughtRules) add(r model.Rule) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.rules = append(c.rules, r)
+	c.mu.Unlock()
+}
+
+func (c *caughtRules) get() []model.Rule {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.rules)
 }
 
 // oracle is the model state shared by the test goroutine and the
 // goroutines that report to it.
 type oracle struct {
-	mu  sync.Mutex
-	m   model.State
-	bad []string // violations found on other goroutines
+	mu     sync.Mutex
+	m      model.State
+	bad    []*model.Violation // violations found on other goroutines
+	caught *caughtRules
 }
 
-func newOracle() *oracle { return &oracle{m: model.Init()} }
+func newOracle(caught *caughtRules) *oracle { return &oracle{m: model.Init(), caught: caught} }
 
 // apply applies op; the caller holds o.mu. It returns the violation.
 func (o *oracle) apply(op model.Op) *model.Violation {
@@ -81,6 +111,7 @@ func (o *oracle) apply(op model.Op) *model.Violation {
 func (o *oracle) must(t *rapid.T, op model.Op) {
 	if v := o.apply(op); v != nil {
 		o.mu.Unlock()
+		o.caught.add(v.Rule)
 		t.Fatalf("model: %v", v)
 	}
 }
@@ -100,6 +131,7 @@ func (o *oracle) mustEnd(t *rapid.T, ops []model.Op, unlock func()) {
 	unlock()
 	o.mu.Unlock()
 	if bad != nil {
+		o.caught.add(bad.Rule)
 		t.Fatalf("model: %v", bad)
 	}
 }
@@ -108,7 +140,7 @@ func (o *oracle) mustEnd(t *rapid.T, ops []model.Op, unlock func()) {
 // test goroutine. The caller holds o.mu.
 func (o *oracle) report(op model.Op) {
 	if v := o.apply(op); v != nil {
-		o.bad = append(o.bad, v.Error())
+		o.bad = append(o.bad, v)
 	}
 }
 
@@ -117,7 +149,12 @@ func (o *oracle) check(t *rapid.T) {
 	bad := slices.Clone(o.bad)
 	o.mu.Unlock()
 	if len(bad) > 0 {
-		t.Fatalf("model: %s", strings.Join(bad, "; "))
+		msgs := make([]string, len(bad))
+		for i, v := range bad {
+			o.caught.add(v.Rule)
+			msgs[i] = v.Error()
+		}
+		t.Fatalf("model: %s", strings.Join(msgs, "; "))
 	}
 }
 
@@ -153,12 +190,13 @@ func cleanUp(t *rapid.T, bg []*background, close func()) {
 // waitAll waits for the background operations, for at most
 // progressTimeout of progress time (internal/progress), so that a slow or
 // loaded machine is not taken for a hang.
-func waitAll(t *rapid.T, bg []*background) {
+func (o *oracle) waitAll(t *rapid.T, bg []*background) {
 	clock := progress.Acquire()
 	defer progress.Release(clock)
 	start := clock.Now()
 	for _, b := range bg {
 		if !clock.Within(b.done, progressTimeout-clock.Since(start)) {
+			o.caught.add(model.Progress)
 			t.Fatalf("progress: %s did not return within %v although no read section was open", b.what, progressTimeout)
 		}
 	}
@@ -167,6 +205,7 @@ func waitAll(t *rapid.T, bg []*background) {
 // domainMachine compares a domain and an rcu.Pointer with the model.
 type domainMachine struct {
 	d    domain
+	ops  *rcuops.Ops
 	o    *oracle
 	ptr  rcu.Pointer[object]
 	ids  uint64 // reader, sync, callback, barrier and cookie ids
@@ -176,24 +215,34 @@ type domainMachine struct {
 	sections []*section
 	bg       []*background
 	cookie   *cookie
-	cookieC  rcu.Cookie
+	cookieC  uint64
 }
 
+// A section is an open read section, on a Reader of its own.
 type section struct {
-	tok   rcu.Token
+	r     rcuops.Reader
 	loads []load
 }
 
-func newDomainMachine(t *rapid.T, d domain) *domainMachine {
-	m := &domainMachine{d: d, o: newOracle()}
+func (s *section) end() {
+	s.r.Unlock()
+	rcuops.Release(s.r)
+}
+
+func newDomainMachine(t *rapid.T, d domain, caught *caughtRules) *domainMachine {
+	o := d.ops
+	if o.Call == nil || o.Barrier == nil || o.Snapshot == nil || o.Close == nil {
+		panic("fuzz: the domain machine needs Call, Barrier, Snapshot, Poll and Close")
+	}
+	m := &domainMachine{d: d, ops: o, o: newOracle(caught)}
 	v0 := &object{}
 	v0.state.Store(objLive)
 	m.ptr.Store(v0)
 	t.Cleanup(func() {
 		for _, s := range m.sections {
-			d.ReadUnlock(s.tok)
+			s.end()
 		}
-		cleanUp(t, m.bg, d.Close)
+		cleanUp(t, m.bg, o.Close)
 	})
 	return m
 }
@@ -206,7 +255,9 @@ func (m *domainMachine) pick(t *rapid.T) (int, *section) {
 }
 
 func (m *domainMachine) lock(*rapid.T) {
-	m.sections = append(m.sections, &section{tok: m.d.ReadLock()})
+	s := &section{r: m.ops.Reader()}
+	s.r.Lock()
+	m.sections = append(m.sections, s)
 }
 
 func (m *domainMachine) load(t *rapid.T) {
@@ -247,7 +298,7 @@ func (m *domainMachine) end(t *rapid.T, s *section) {
 	for i, l := range s.loads {
 		ops[i] = model.Op{Kind: model.ReadEnd, ID: l.id, Damaged: l.damaged || l.obj.state.Load() == objPoisoned}
 	}
-	m.o.mustEnd(t, ops, func() { m.d.ReadUnlock(s.tok) })
+	m.o.mustEnd(t, ops, s.end)
 }
 
 func (m *domainMachine) publish(t *rapid.T) {
@@ -316,17 +367,21 @@ func (b *background) letRun() {
 
 func (m *domainMachine) synchronize(t *rapid.T) {
 	id := m.id()
-	m.inBackground(t, fmt.Sprintf("Synchronize s%d", id), model.Op{Kind: model.SyncBegin, ID: id}, model.Op{Kind: model.SyncEnd, ID: id}, true, m.d.Synchronize)
+	m.inBackground(t, fmt.Sprintf("Synchronize s%d", id), model.Op{Kind: model.SyncBegin, ID: id}, model.Op{Kind: model.SyncEnd, ID: id}, true, m.ops.Synchronize)
 }
 
 func (m *domainMachine) expedited(t *rapid.T) {
 	id := m.id()
-	m.inBackground(t, fmt.Sprintf("SynchronizeExpedited s%d", id), model.Op{Kind: model.SyncBegin, ID: id}, model.Op{Kind: model.SyncEnd, ID: id}, true, m.d.SynchronizeExpedited)
+	expedited := m.ops.SynchronizeExpedited
+	if expedited == nil {
+		expedited = m.ops.Synchronize
+	}
+	m.inBackground(t, fmt.Sprintf("SynchronizeExpedited s%d", id), model.Op{Kind: model.SyncBegin, ID: id}, model.Op{Kind: model.SyncEnd, ID: id}, true, expedited)
 }
 
 func (m *domainMachine) barrier(t *rapid.T) {
 	id := m.id()
-	m.inBackground(t, fmt.Sprintf("Barrier b%d", id), model.Op{Kind: model.BarrierBegin, ID: id}, model.Op{Kind: model.BarrierEnd, ID: id}, false, m.d.Barrier)
+	m.inBackground(t, fmt.Sprintf("Barrier b%d", id), model.Op{Kind: model.BarrierBegin, ID: id}, model.Op{Kind: model.BarrierEnd, ID: id}, false, m.ops.Barrier)
 }
 
 func (m *domainMachine) call(t *rapid.T) {
@@ -336,7 +391,7 @@ func (m *domainMachine) call(t *rapid.T) {
 	m.o.must(t, model.Op{Kind: model.Call, ID: id})
 	m.o.mu.Unlock()
 	b := &background{done: make(chan struct{})}
-	m.d.Call(func() {
+	m.ops.Call(func() {
 		m.o.mu.Lock()
 		m.o.report(model.Op{Kind: model.Invoke, ID: id})
 		m.reclaim(c)
@@ -352,7 +407,7 @@ func (m *domainMachine) snapshot(t *rapid.T) {
 	if m.cookie != nil {
 		c.claim = append(m.cookie.claim, c.claim...)
 	}
-	m.cookieC = m.d.Snapshot()
+	m.cookieC = m.ops.Snapshot()
 	m.o.must(t, model.Op{Kind: model.Snapshot, ID: c.id})
 	m.o.mu.Unlock()
 	m.cookie = c
@@ -364,7 +419,7 @@ func (m *domainMachine) poll(t *rapid.T) {
 		return
 	}
 	m.o.mu.Lock()
-	ok := m.d.Poll(m.cookieC)
+	ok := m.ops.Poll(m.cookieC)
 	m.o.must(t, model.Op{Kind: model.Poll, ID: c.id, OK: ok})
 	if ok {
 		m.reclaim(c.claim)
@@ -377,7 +432,7 @@ func (m *domainMachine) poll(t *rapid.T) {
 // is a Poll that reports completion.
 func (m *domainMachine) waitFor(t *rapid.T) {
 	c := m.cookie
-	if c == nil {
+	if c == nil || m.d.waitFor == nil {
 		return
 	}
 	m.cookie = nil // its claim goes with the WaitFor
@@ -386,7 +441,7 @@ func (m *domainMachine) waitFor(t *rapid.T) {
 	m.bg = append(m.bg, b)
 	go func() {
 		defer close(b.done)
-		m.d.WaitFor(cc)
+		m.d.waitFor(cc)
 		m.o.mu.Lock()
 		m.o.report(model.Op{Kind: model.Poll, ID: c.id, OK: true})
 		m.reclaim(c.claim)
@@ -401,7 +456,7 @@ func (m *domainMachine) settle(t *rapid.T) {
 	if len(m.sections) > 0 {
 		return
 	}
-	waitAll(t, m.bg)
+	m.o.waitAll(t, m.bg)
 	m.bg = nil
 }
 
@@ -410,10 +465,11 @@ func (m *domainMachine) settle(t *rapid.T) {
 // version, live.
 func (m *domainMachine) invariant(t *rapid.T) {
 	m.o.check(t)
-	tok := m.d.ReadLock()
+	s := &section{r: m.ops.Reader()}
+	s.r.Lock()
 	obj := m.ptr.Load()
 	st := obj.state.Load()
-	m.d.ReadUnlock(tok)
+	s.end()
 	m.o.mu.Lock()
 	want := m.o.m.Version()
 	m.o.mu.Unlock()
@@ -429,9 +485,9 @@ func (m *domainMachine) finish(t *rapid.T) {
 		m.end(t, s)
 	}
 	m.sections = nil
-	waitAll(t, m.bg)
+	m.o.waitAll(t, m.bg)
 	m.bg = nil
-	waitAll(t, []*background{goBackground("the final Barrier", m.d.Barrier)})
+	m.o.waitAll(t, []*background{goBackground("the final Barrier", m.ops.Barrier)})
 	m.o.check(t)
 }
 
@@ -454,30 +510,36 @@ func (m *domainMachine) actions() map[string]func(*rapid.T) {
 }
 
 // domainProperty is the sequential domain machine over the domain that
-// newDomain makes.
-func domainProperty(newDomain func(*rapid.T) domain) func(*rapid.T) {
+// newDomain makes; it reports the rules of its failures to caught.
+func domainProperty(newDomain func(*rapid.T) domain, caught *caughtRules) func(*rapid.T) {
 	return func(t *rapid.T) {
-		m := newDomainMachine(t, newDomain(t))
+		m := newDomainMachine(t, newDomain(t), caught)
 		t.Repeat(m.actions())
 		m.finish(t)
 	}
 }
 
-// referenceDomain makes a reference Domain, with or without its debug
-// checks.
+// referenceDomain makes the reference, with or without its debug checks.
 func referenceDomain(t *rapid.T) domain {
+	var opts []rcu.Option
 	if rapid.Bool().Draw(t, "debug") {
-		return rcu.New(rcu.WithDebug())
+		opts = append(opts, rcu.WithDebug())
 	}
-	return rcu.New()
+	ops, d := impl.Reference(rcuops.Env{}, opts...)
+	return domain{ops: ops, waitFor: func(c uint64) { d.WaitFor(rcu.Cookie(c)) }}
+}
+
+// brokenDomain makes a broken implementation's instance.
+func brokenDomain(bug broken.Bug) func(*rapid.T) domain {
+	return func(*rapid.T) domain { return domain{ops: bug.New(rcuops.Env{})} }
 }
 
 func TestDomainStateMachine(t *testing.T) {
-	rapid.Check(t, domainProperty(referenceDomain))
+	rapid.Check(t, domainProperty(referenceDomain, nil))
 }
 
 func FuzzDomainStateMachine(f *testing.F) {
-	f.Fuzz(rapid.MakeFuzz(domainProperty(referenceDomain)))
+	f.Fuzz(rapid.MakeFuzz(domainProperty(referenceDomain, nil)))
 }
 
 // list is what the list machine drives: *rcu.List[uint64], or a broken
@@ -518,8 +580,8 @@ type traversal struct {
 	damaged bool
 }
 
-func newListMachine(t *rapid.T, mk newList) *listMachine {
-	m := &listMachine{d: rcu.New(), o: newOracle(), reclaimed: map[uint64]bool{}}
+func newListMachine(t *rapid.T, mk newList, caught *caughtRules) *listMachine {
+	m := &listMachine{d: rcu.New(), o: newOracle(caught), reclaimed: map[uint64]bool{}}
 	m.l = mk(m.d, func(k uint64) {
 		m.o.mu.Lock()
 		m.reclaimed[k] = true
@@ -578,6 +640,7 @@ func (m *listMachine) remove(t *rapid.T) {
 	m.o.mu.Unlock()
 	if ok := m.l.Remove(e); ok != want {
 		_, v := before.Apply(model.Op{Kind: model.Remove, Key: e.Value, OK: ok})
+		m.o.caught.add(v.Rule)
 		t.Fatalf("model: %v", v)
 	}
 }
@@ -597,6 +660,7 @@ func (m *listMachine) replace(t *rapid.T) {
 	e2, ok := m.l.Replace(e, k)
 	if ok != want {
 		_, v := before.Apply(model.Op{Kind: model.Replace, Key: e.Value, Key2: k, OK: ok})
+		m.o.caught.add(v.Rule)
 		t.Fatalf("model: %v", v)
 	}
 	if ok {
@@ -680,7 +744,7 @@ func (m *listMachine) settle(t *rapid.T) {
 	if len(m.travs) > 0 {
 		return
 	}
-	waitAll(t, []*background{goBackground("Barrier", m.d.Barrier)})
+	m.o.waitAll(t, []*background{goBackground("Barrier", m.d.Barrier)})
 }
 
 func (m *listMachine) invariant(t *rapid.T) {
@@ -711,24 +775,32 @@ func (m *listMachine) actions() map[string]func(*rapid.T) {
 	}
 }
 
-func listProperty(mk newList) func(*rapid.T) {
+func listProperty(mk newList, caught *caughtRules) func(*rapid.T) {
 	return func(t *rapid.T) {
-		m := newListMachine(t, mk)
+		m := newListMachine(t, mk, caught)
 		t.Repeat(m.actions())
 		m.finish(t)
 	}
 }
 
-func TestListStateMachine(t *testing.T) { rapid.Check(t, listProperty(referenceList)) }
+func TestListStateMachine(t *testing.T) { rapid.Check(t, listProperty(referenceList, nil)) }
 
-func FuzzListStateMachine(f *testing.F) { f.Fuzz(rapid.MakeFuzz(listProperty(referenceList))) }
+func FuzzListStateMachine(f *testing.F) { f.Fuzz(rapid.MakeFuzz(listProperty(referenceList, nil))) }
 
 // Concurrent plans.
 
 // planOps are the operations a goroutine of a domain plan draws; "read"
 // is a whole section with one or two loads, nested or not.
-var planOps = []opcode{opLockLoad, opLock, opLoad, opUnlock, opPublish, opSyncReclaim, opExpedited,
-	opCallReclaim, opBarrier, opSnapshot, opPoll, opPollReclaim}
+var planOps = actionsNamed("lock+load", "lock", "load", "unlock", "publish", "sync-reclaim", "expedited-reclaim",
+	"call-reclaim", "barrier", "snapshot", "poll", "poll-reclaim")
+
+func actionsNamed(names ...string) []*action {
+	as := make([]*action, len(names))
+	for i, n := range names {
+		as[i] = actionNamed(n)
+	}
+	return as
+}
 
 // drawPlan draws what each goroutine of a domain plan does: steps of the
 // schedule fuzzer, made valid as the decoder makes them (no Synchronize
@@ -741,27 +813,31 @@ func drawPlan(t *rapid.T) *schedule {
 		depth := 0
 		for range n {
 			op := rapid.SampledFrom(planOps).Draw(t, fmt.Sprintf("op %s", actorName(a)))
-			switch {
-			case op == opLock || op == opLockLoad:
+			switch op.name {
+			case "lock", "lock+load":
 				if depth == maxDepth {
 					continue
 				}
 				depth++
-			case op == opLoad && depth == 0:
-				continue
-			case op == opUnlock:
+			case "load":
+				if depth == 0 {
+					continue
+				}
+			case "unlock":
 				if depth == 0 {
 					continue
 				}
 				depth--
-			case op.blocking() && depth > 0:
-				continue
+			default:
+				if op.blocking && depth > 0 {
+					continue
+				}
 			}
 			yields := rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("yields %s", actorName(a)))
-			s.steps = append(s.steps, step{index: len(s.steps), op: op, actor: a, count: 1, yields: yields})
+			s.steps = append(s.steps, step{index: len(s.steps), act: op, actor: a, count: 1, yields: yields})
 		}
 		if depth > 0 {
-			s.steps = append(s.steps, step{index: len(s.steps), op: opUnlock, actor: a, count: depth})
+			s.steps = append(s.steps, step{index: len(s.steps), act: unlockAction, actor: a, count: depth})
 		}
 	}
 	return s
@@ -770,29 +846,28 @@ func drawPlan(t *rapid.T) *schedule {
 // domainPlanProperty runs a drawn plan on a flavor (the reference, in the
 // tests and fuzz targets), every goroutine at once, and checks the
 // history.
-func domainPlanProperty(flavor string) func(*rapid.T) {
-	f, ok := flavors.Lookup(flavor)
-	if !ok {
-		panic("no flavor " + flavor)
-	}
-	return func(t *rapid.T) { runPlan(t, f) }
-}
-
-func runPlan(t *rapid.T, f rcuops.Flavor) {
-	plan := drawPlan(t)
-	r := newRun(f)
-	r.sched = plan
-	for _, st := range plan.steps {
-		r.dispatch(st)
-	}
-	if err := r.judge(nil); err != nil {
-		t.Fatal(err)
+func domainPlanProperty(f rcuops.Flavor, caught *caughtRules) func(*rapid.T) {
+	return func(t *rapid.T) {
+		plan := drawPlan(t)
+		r := newRun(f)
+		r.sched, r.plan = plan, true
+		for _, st := range plan.steps {
+			r.dispatch(st)
+		}
+		if err := r.judge(nil); err != nil {
+			caught.add(err.(*Failure).Rule)
+			t.Fatal(err)
+		}
 	}
 }
 
-func TestDomainConcurrentPlans(t *testing.T) { rapid.Check(t, domainPlanProperty("rcu")) }
+func TestDomainConcurrentPlans(t *testing.T) {
+	rapid.Check(t, domainPlanProperty(flavors.Reference, nil))
+}
 
-func FuzzDomainConcurrentPlans(f *testing.F) { f.Fuzz(rapid.MakeFuzz(domainPlanProperty("rcu"))) }
+func FuzzDomainConcurrentPlans(f *testing.F) {
+	f.Fuzz(rapid.MakeFuzz(domainPlanProperty(flavors.Reference, nil)))
+}
 
 // A listOp is one operation of a list plan.
 type listOp struct {
@@ -808,28 +883,35 @@ var listKinds = []model.Kind{model.Insert, model.Remove, model.Replace, model.Lo
 // listPlanProperty runs a drawn plan on a list, every goroutine at once,
 // and checks the history: each goroutine inserts, removes and replaces
 // its own elements, looks keys up and traverses the whole list.
-func listPlanProperty(mk newList) func(*rapid.T) {
+func listPlanProperty(mk newList, caught *caughtRules) func(*rapid.T) {
 	return func(t *rapid.T) {
-		goroutines := rapid.IntRange(2, 3).Draw(t, "goroutines")
-		plan := make([][]listOp, goroutines)
-		for g := range plan {
-			n := rapid.IntRange(1, 10).Draw(t, fmt.Sprintf("ops %d", g))
-			for range n {
-				plan[g] = append(plan[g], listOp{
-					kind:   rapid.SampledFrom(listKinds).Draw(t, fmt.Sprintf("op %d", g)),
-					arg:    rapid.IntRange(0, 15).Draw(t, fmt.Sprintf("arg %d", g)),
-					yields: rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("yields %d", g)),
-				})
-			}
-		}
-		if err := runListPlan(mk, plan); err != nil {
-			t.Fatalf("%v\nplan: %v", err, plan)
+		plan := drawListPlan(t)
+		if f := runListPlan(mk, plan); f != nil {
+			caught.add(f.Rule)
+			t.Fatalf("%v\nplan: %v", f, plan)
 		}
 	}
 }
 
+// drawListPlan draws what each goroutine of a list plan does.
+func drawListPlan(t *rapid.T) [][]listOp {
+	goroutines := rapid.IntRange(2, 3).Draw(t, "goroutines")
+	plan := make([][]listOp, goroutines)
+	for g := range plan {
+		n := rapid.IntRange(1, 10).Draw(t, fmt.Sprintf("ops %d", g))
+		for range n {
+			plan[g] = append(plan[g], listOp{
+				kind:   rapid.SampledFrom(listKinds).Draw(t, fmt.Sprintf("op %d", g)),
+				arg:    rapid.IntRange(0, 15).Draw(t, fmt.Sprintf("arg %d", g)),
+				yields: rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("yields %d", g)),
+			})
+		}
+	}
+	return plan
+}
+
 // runListPlan runs plan and checks its history.
-func runListPlan(mk newList, plan [][]listOp) error {
+func runListPlan(mk newList, plan [][]listOp) *Failure {
 	d := rcu.New()
 	rec := linearize.NewRecorder()
 	var (
@@ -940,12 +1022,15 @@ func runListPlan(mk newList, plan [][]listOp) error {
 	wg.Wait()
 	d.Barrier()
 	d.Close()
-	if rule, detail := judgeHistory(rec.History()); rule != "" {
-		return fmt.Errorf("%s: %s", rule, detail)
+	if f := judgeHistory(rec.History()); f != nil {
+		f.Flavor = "rcu.List"
+		return f
 	}
 	return nil
 }
 
-func TestListConcurrentPlans(t *testing.T) { rapid.Check(t, listPlanProperty(referenceList)) }
+func TestListConcurrentPlans(t *testing.T) { rapid.Check(t, listPlanProperty(referenceList, nil)) }
 
-func FuzzListConcurrentPlans(f *testing.F) { f.Fuzz(rapid.MakeFuzz(listPlanProperty(referenceList))) }
+func FuzzListConcurrentPlans(f *testing.F) {
+	f.Fuzz(rapid.MakeFuzz(listPlanProperty(referenceList, nil)))
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rcukit/rcukit/linearize"
+	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/torture/flavors"
 )
 
@@ -97,17 +98,32 @@ func TestFailureNamesRuleAndSchedule(t *testing.T) {
 	fl := failureOf(t, err)
 	msg := err.Error()
 	for _, want := range []string{
-		"fuzz: flavor busted-sync: sync-early",
+		"fuzz: flavor busted-sync: grace period: sync-early\n",
 		"rule sync-early: Synchronize returned while a reader that began before it was still inside",
 		fmt.Sprintf("schedule of input %q:", in),
 		"A: lock+load", "C: publish", "B: sync-reclaim", "A: unlock", "await B",
+		fmt.Sprintf("reproduce: RCUKIT_FUZZ_FLAVOR=busted-sync RCUKIT_FUZZ_INPUT=%x go test -run '^TestReplay$' ./fuzz\n", in),
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the failure does not say %q:\n%s", want, msg)
 		}
 	}
-	if fl.Rule != "sync-early" || fl.Flavor != "busted-sync" || string(fl.Input) != string(in) || len(fl.History) == 0 {
-		t.Errorf("Failure{Rule: %q, Flavor: %q, Input: %q, %d events}", fl.Rule, fl.Flavor, fl.Input, len(fl.History))
+	if fl.Kind != Illegal || fl.Rule != model.SyncEarly || fl.Check.Rule != model.SyncEarly || fl.Flavor != "busted-sync" || string(fl.Input) != string(in) || len(fl.History) == 0 {
+		t.Errorf("Failure{Kind: %v, Rule: %q, Check.Rule: %q, Flavor: %q, Input: %q, %d events}", fl.Kind, fl.Rule, fl.Check.Rule, fl.Flavor, fl.Input, len(fl.History))
+	}
+
+	// The command runs TestReplay on the flavor and the input.
+	env, cmd, _ := strings.Cut(fl.Command, " go ")
+	if cmd != "test -run '^TestReplay$' ./fuzz" {
+		t.Errorf("command %q does not run TestReplay", fl.Command)
+	}
+	for _, kv := range strings.Fields(env) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	f, data, ok := replayFromEnv(t)
+	if !ok || f.Name != "busted-sync" || string(data) != string(in) {
+		t.Errorf("the command %q replays %q on %s", fl.Command, data, f.Name)
 	}
 }
 
@@ -125,6 +141,8 @@ func TestHoldsParkOnlyTheirTarget(t *testing.T) {
 		{"actor", build(func(e *enc) { e.hold(A, "read-sampled").lockLoad(B).unlock(B).lockLoad(A).release(A).unlock(A) }), "A@3:read-sampled"},
 		{"gp-on-actor", build(func(e *enc) { e.holdGP("gp-start").lockLoad(A).syncReclaim(B).unlock(A) }), ""},
 		{"gp", build(func(e *enc) { e.holdGP("callback").publish(C).callReclaim(C).barrier(D).releaseGP().await(D) }), "gp:callback"},
+		{"actor-by-number", build(func(e *enc) { e.holdAt(A, "read-sampled").lockLoad(B).unlock(B).lockLoad(A).release(A).unlock(A) }), "A@3:read-sampled"},
+		{"gp-by-number", build(func(e *enc) { e.holdGPAt("callback").publish(C).callReclaim(C).barrier(D).releaseGP().await(D) }), "gp:callback"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := runSchedule(lookup(t, "classic"), c.in)
@@ -156,7 +174,7 @@ var dropCalls = rcuops.Flavor{Name: "drop-calls", Doc: "loses callbacks", New: f
 }}
 
 // TestHang checks that operations that never finish once everything was
-// released are a "hang" naming them: a Synchronize that never returns,
+// released are a Hang naming them: a Synchronize that never returns,
 // and a callback that never runs.
 func TestHang(t *testing.T) {
 	defer func(d time.Duration) { hangTimeout = d }(hangTimeout)
@@ -178,14 +196,14 @@ func TestHang(t *testing.T) {
 		}
 		ops.Close()
 		fl := failureOf(t, err)
-		if fl.Rule != "hang" || !strings.Contains(fl.Detail, "actor C: step 2  @2   C: sync-reclaim") {
+		if fl.Kind != Hang || fl.Rule != model.Progress || !strings.Contains(fl.Detail, "actor C: step 2  @2   C: sync-reclaim") {
 			t.Errorf("got %v", err)
 		}
 	})
 	t.Run("callback", func(t *testing.T) {
 		r, err := runSchedule(dropCalls, build(func(e *enc) { e.publish(B).callReclaim(C) }))
 		r.ops.Close() // the run, having hung, left the instance open
-		if fl := failureOf(t, err); fl.Rule != "hang" || !strings.Contains(fl.Detail, "1 of 1 callbacks never ran") {
+		if fl := failureOf(t, err); fl.Kind != Hang || !strings.Contains(fl.Detail, "1 of 1 callbacks never ran") {
 			t.Errorf("got %v", err)
 		}
 	})
@@ -206,7 +224,7 @@ func TestPanic(t *testing.T) {
 	err := RunSchedule(unlockPanics, build(func(e *enc) { e.lockLoad(A).unlock(A).publish(A) }))
 	closeOps()
 	fl := failureOf(t, err)
-	if fl.Rule != "panic" || !strings.Contains(fl.Detail, "actor A, step 1  @1   A: unlock: panic: unlock") {
+	if fl.Kind != Panic || fl.Rule != "" || !strings.Contains(fl.Detail, "actor A, step 1  @1   A: unlock: panic: unlock") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -216,13 +234,13 @@ type panicky struct{}
 func (panicky) Lock()   {}
 func (panicky) Unlock() { panic("unlock") }
 
-// TestInconclusive checks that a check that cannot decide is a failure,
-// never a pass.
+// TestInconclusive checks that a check that cannot decide is a failure of
+// its own kind, never a pass.
 func TestInconclusive(t *testing.T) {
 	defer func(d time.Duration) { checkTimeout = d }(checkTimeout)
 	checkTimeout = time.Nanosecond
 	err := RunSchedule(lookup(t, "classic"), build(func(e *enc) { e.lockLoad(A).publish(B).syncReclaim(C).unlock(A).await(C) }))
-	if fl := failureOf(t, err); fl.Rule != "inconclusive" || !strings.Contains(fl.Detail, "unknown: ") {
+	if fl := failureOf(t, err); fl.Kind != Inconclusive || fl.Check.Verdict != linearize.Unknown || !strings.Contains(fl.Detail, "unknown: ") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -231,23 +249,25 @@ func TestInconclusive(t *testing.T) {
 // checker does not is a bug of rcukit's oracles, and says so; an Illegal
 // verdict that blames no operation is its own rule.
 func TestOraclesAtOdds(t *testing.T) {
-	model, direct := checkModel, checkDirect
-	defer func() { checkModel, checkDirect = model, direct }()
+	savedModel, direct := checkModel, checkDirect
+	defer func() { checkModel, checkDirect = savedModel, direct }()
 	schedule := build(func(e *enc) { e.lockLoad(A).publish(B).syncReclaim(C).unlock(A).await(C) })
 
 	checkDirect = func(linearize.History) linearize.Result {
 		return linearize.Result{Verdict: linearize.Illegal, Rule: "sync-early", Detail: "planted"}
 	}
-	if fl := failureOf(t, RunSchedule(lookup(t, "classic"), schedule)); fl.Rule != "oracle-disagreement" || !strings.Contains(fl.Detail, "planted") {
-		t.Errorf("a disagreement of the oracles: got rule %q:\n%s", fl.Rule, fl.Detail)
+	if fl := failureOf(t, RunSchedule(lookup(t, "classic"), schedule)); fl.Kind != OracleDisagreement || fl.Check.Detail != "planted" || !strings.Contains(fl.Detail, "planted") {
+		t.Errorf("a disagreement of the oracles: got %v:\n%s", fl.Kind, fl.Detail)
 	}
 
 	checkDirect = direct
 	checkModel = func(linearize.History, linearize.Options) linearize.Result {
 		return linearize.Result{Verdict: linearize.Illegal, Detail: "no culprit"}
 	}
-	if fl := failureOf(t, RunSchedule(lookup(t, "classic"), schedule)); fl.Rule != "illegal" || !strings.Contains(fl.Detail, "no culprit") {
-		t.Errorf("an Illegal verdict without a culprit: got rule %q:\n%s", fl.Rule, fl.Detail)
+	fl := failureOf(t, RunSchedule(lookup(t, "classic"), schedule))
+	if fl.Kind != Illegal || fl.Rule != "" || !strings.Contains(fl.Detail, "no culprit") ||
+		!strings.HasPrefix(fl.Error(), "fuzz: flavor classic: illegal history, with no single operation to blame\n") {
+		t.Errorf("an Illegal verdict without a culprit: got %v, rule %q:\n%s", fl.Kind, fl.Rule, fl)
 	}
 }
 

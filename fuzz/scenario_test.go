@@ -11,6 +11,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/rcukit/rcukit/torture/flavors"
 	"pgregory.net/rapid"
 )
 
@@ -31,35 +32,59 @@ const (
 	D
 )
 
-func (e *enc) put(op opcode, actor, arg int) *enc {
-	*e = append(*e, byte(op)|byte(actor&3)<<4|byte(arg&3)<<6)
+// put appends a step of the action called name: for a basic action one
+// byte, with arg in bits 6-7; for an extended one the escape and the code.
+// Operands follow.
+func (e *enc) put(name string, actor, arg int) *enc {
+	c := actionNamed(name).code
+	if c.extended {
+		*e = append(*e, escapeByte|byte(actor&3)<<4, c.n)
+		return e
+	}
+	*e = append(*e, c.n|byte(actor&3)<<4|byte(arg&3)<<6)
 	return e
 }
 
-func (e *enc) lock(a int) *enc                 { return e.put(opLock, a, 0) }
-func (e *enc) lockN(a, n int) *enc             { return e.put(opLock, a, n-1) }
-func (e *enc) load(a int) *enc                 { return e.put(opLoad, a, 0) }
-func (e *enc) lockLoad(a int) *enc             { return e.put(opLockLoad, a, 0) }
-func (e *enc) unlock(a int) *enc               { return e.put(opUnlock, a, 0) }
-func (e *enc) unlockN(a, n int) *enc           { return e.put(opUnlock, a, n-1) }
-func (e *enc) publish(a int) *enc              { return e.put(opPublish, a, 0) }
-func (e *enc) syncReclaim(a int) *enc          { return e.put(opSyncReclaim, a, 0) }
-func (e *enc) expedited(a int) *enc            { return e.put(opExpedited, a, 0) }
-func (e *enc) callReclaim(a int) *enc          { return e.put(opCallReclaim, a, 0) }
-func (e *enc) barrier(a int) *enc              { return e.put(opBarrier, a, 0) }
-func (e *enc) snapshot(a int) *enc             { return e.put(opSnapshot, a, 0) }
-func (e *enc) poll(a int) *enc                 { return e.put(opPoll, a, 0) }
-func (e *enc) pollReclaim(a int) *enc          { return e.put(opPollReclaim, a, 0) }
-func (e *enc) await(a int) *enc                { return e.put(opAwait, a, 0) }
-func (e *enc) release(a int) *enc              { return e.put(opRelease, a, 0) }
-func (e *enc) releaseGP() *enc                 { return e.put(opRelease, 0, 1) }
-func (e *enc) hold(a int, p rcuops.Point) *enc { return e.put(opHold, a, 0).point(p) }
-func (e *enc) holdGP(p rcuops.Point) *enc      { return e.put(opHoldGP, 0, 0).point(p) }
+func (e *enc) lock(a int) *enc                 { return e.put("lock", a, 0) }
+func (e *enc) lockN(a, n int) *enc             { return e.put("lock", a, n-1) }
+func (e *enc) load(a int) *enc                 { return e.put("load", a, 0) }
+func (e *enc) lockLoad(a int) *enc             { return e.put("lock+load", a, 0) }
+func (e *enc) unlock(a int) *enc               { return e.put("unlock", a, 0) }
+func (e *enc) unlockN(a, n int) *enc           { return e.put("unlock", a, n-1) }
+func (e *enc) publish(a int) *enc              { return e.put("publish", a, 0) }
+func (e *enc) syncReclaim(a int) *enc          { return e.put("sync-reclaim", a, 0) }
+func (e *enc) expedited(a int) *enc            { return e.put("expedited-reclaim", a, 0) }
+func (e *enc) callReclaim(a int) *enc          { return e.put("call-reclaim", a, 0) }
+func (e *enc) barrier(a int) *enc              { return e.put("barrier", a, 0) }
+func (e *enc) snapshot(a int) *enc             { return e.put("snapshot", a, 0) }
+func (e *enc) poll(a int) *enc                 { return e.put("poll", a, 0) }
+func (e *enc) pollReclaim(a int) *enc          { return e.put("poll-reclaim", a, 0) }
+func (e *enc) await(a int) *enc                { return e.put("await", a, 0) }
+func (e *enc) release(a int) *enc              { return e.put("release", a, 0) }
+func (e *enc) releaseGP() *enc                 { return e.put("release", 0, 1) }
+func (e *enc) hold(a int, p rcuops.Point) *enc { return e.put("hold", a, 0).point(p) }
+func (e *enc) holdGP(p rcuops.Point) *enc      { return e.put("hold-gp", 0, 0).point(p) }
+func (e *enc) renew(a int) *enc                { return e.put("renew", a, 0) }
 
+// holdAt and holdGPAt hold at a point by its stable number.
+func (e *enc) holdAt(a int, p rcuops.Point) *enc { return e.put("hold-at", a, 0).number(p) }
+func (e *enc) holdGPAt(p rcuops.Point) *enc      { return e.put("hold-gp-at", 0, 0).number(p) }
+
+// point appends a hold's point byte: p's index in legacyPoints.
 func (e *enc) point(p rcuops.Point) *enc {
-	i := slices.Index(knownPoints, p)
+	i := slices.Index(legacyPoints, p)
 	if i < 0 {
-		panic("no known point " + p)
+		panic("no legacy point " + p)
+	}
+	*e = append(*e, byte(i))
+	return e
+}
+
+// number appends a hold-at's point byte: p's stable number.
+func (e *enc) number(p rcuops.Point) *enc {
+	i := slices.Index(pointNumbers, p)
+	if i < 0 {
+		panic("no numbered point " + p)
 	}
 	*e = append(*e, byte(i))
 	return e
@@ -138,6 +163,9 @@ var scenarios = []scenario{
 	{"invoke-parked", "the callback goroutine parked before a callback runs while a second Call and a Barrier come", build(func(e *enc) {
 		e.holdGP("invoke").publish(C).callReclaim(B).lockLoad(A).publish(C).callReclaim(B).barrier(D).unlock(A).releaseGP().await(D)
 	})},
+	{"reader-renewed", "a reader that releases its Reader between two sections, each waited for by a grace period, and takes a fresh one", build(func(e *enc) {
+		e.lockLoad(A).publish(C).syncReclaim(B).unlock(A).renew(A).lockLoad(A).publish(C).syncReclaim(D).unlock(A).await(B).await(D)
+	})},
 	{"mixed", "a bit of everything over four actors", build(func(e *enc) {
 		e.lockLoad(A).lockLoad(B).publish(C).snapshot(D).callReclaim(C).unlock(A).syncReclaim(A).lockN(B, 2).load(B).
 			publish(D).pollReclaim(D).unlockN(B, 3).expedited(D).barrier(C).await(A).await(C).await(D).lockLoad(A).unlock(A)
@@ -150,10 +178,10 @@ var scenarios = []scenario{
 // runs out of): short, because go test -fuzz minimizes every new input it
 // keeps byte by byte, at one run per byte.
 var rapidTargets = map[string]func(*rapid.T){
-	"FuzzDomainStateMachine":    domainProperty(referenceDomain),
-	"FuzzListStateMachine":      listProperty(referenceList),
-	"FuzzDomainConcurrentPlans": domainPlanProperty("rcu"),
-	"FuzzListConcurrentPlans":   listPlanProperty(referenceList),
+	"FuzzDomainStateMachine":    domainProperty(referenceDomain, nil),
+	"FuzzListStateMachine":      listProperty(referenceList, nil),
+	"FuzzDomainConcurrentPlans": domainPlanProperty(flavors.Reference, nil),
+	"FuzzListConcurrentPlans":   listPlanProperty(referenceList, nil),
 }
 
 const rapidSeeds, rapidSeedLen = 4, 768

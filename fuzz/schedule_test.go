@@ -16,8 +16,9 @@ var classicPoints = newPoints([]rcuops.Point{"read-sampled", "gp-start", "gp-fli
 // once, and a printed form that lines up with the input.
 func TestDecodeAnyInput(t *testing.T) {
 	inputs := append(randomInputs(2000, 4),
-		nil, []byte{}, bytes.Repeat([]byte{0xff}, 1000), bytes.Repeat([]byte{byte(opHold)}, 7),
-		bytes.Repeat([]byte{byte(opLock) | 3<<6}, 50), bytes.Repeat([]byte{byte(opSyncReclaim)}, 300))
+		nil, []byte{}, bytes.Repeat([]byte{0xff}, 1000), bytes.Repeat(build(func(e *enc) { e.put("hold", A, 0) }), 7),
+		bytes.Repeat(build(func(e *enc) { e.lockN(A, 4) }), 50), bytes.Repeat(build(func(e *enc) { e.syncReclaim(A) }), 300),
+		bytes.Repeat([]byte{escapeByte}, 9), bytes.Repeat([]byte{escapeByte, 1, 9}, 30))
 	for _, pts := range []points{classicPoints, newPoints(nil), newPoints([]rcuops.Point{"custom-a", "read-sampled", "custom-b"})} {
 		for _, in := range inputs {
 			s := decode(in, pts)
@@ -51,36 +52,39 @@ func checkSchedule(t *testing.T, in []byte, pts points, s *schedule) {
 			continue
 		}
 		a := st.actor
-		switch st.op {
-		case opLock, opLockLoad:
+		if st.act.blocking && depth[a] > 0 {
+			bad("a grace-period wait inside the actor's own section")
+		}
+		switch st.act.name {
+		case "lock", "lock+load":
 			depth[a] += st.count
 			if st.count < 1 || depth[a] > maxDepth {
 				bad("nesting beyond the limit")
 			}
-		case opLoad:
+		case "load":
 			if depth[a] == 0 {
 				bad("load outside a section")
 			}
-		case opUnlock:
+		case "unlock":
 			depth[a] -= st.count
 			if st.count < 1 || depth[a] < 0 {
 				bad("unlock outside a section")
 			}
-		case opSyncReclaim, opExpedited, opBarrier:
+		case "renew":
 			if depth[a] > 0 {
-				bad("a grace-period wait inside the actor's own section")
+				bad("a renew inside a section")
 			}
-		case opHold:
+		case "hold", "hold-at":
 			if held[a] || !pts.actor[st.point] {
 				bad("a second hold, or a point the actor cannot hit")
 			}
 			held[a] = true
-		case opHoldGP:
+		case "hold-gp", "hold-gp-at":
 			if heldGP || !pts.gp[st.point] {
 				bad("a second grace-period hold, or a point the flavor cannot hit")
 			}
 			heldGP = true
-		case opRelease:
+		case "release":
 			if st.gp && !heldGP || !st.gp && !held[a] {
 				bad("a release of nothing")
 			}
@@ -89,10 +93,12 @@ func checkSchedule(t *testing.T, in []byte, pts points, s *schedule) {
 			} else {
 				held[a] = false
 			}
-		case opAwait:
+		case "await":
 			if held[a] {
 				bad("an await of an actor that may be parked")
 			}
+		case "unknown action":
+			bad("an unknown action that is not a no-op")
 		}
 	}
 	if depth != s.depth {
@@ -100,23 +106,25 @@ func checkSchedule(t *testing.T, in []byte, pts points, s *schedule) {
 	}
 }
 
-// TestDecodePoints checks that a point byte means the same point on every
-// flavor that has it, and that the flavor's own points come after the
-// known ones.
+// TestDecodePoints checks that a hold's point byte means the same point
+// on every flavor that has it, that the flavor's own points come after
+// the legacy ones, and that a hold-at's number means the same point on
+// every flavor.
 func TestDecodePoints(t *testing.T) {
-	in := []byte{byte(opHold), 0, byte(opHold) | 1<<4, 6, byte(opHoldGP), 7, byte(opHold) | 2<<4, 8}
+	hold, holdGP, holdAt := actionNamed("hold").code.n, actionNamed("hold-gp").code.n, actionNamed("hold-at").code.n
+	in := []byte{hold | A<<4, 0, hold | B<<4, 6, holdGP, 7, hold | C<<4, 8, escapeByte | D<<4, holdAt, 3}
 	custom := newPoints([]rcuops.Point{"gp-end", "custom"})
 	s := decode(in, custom)
 	var got []string
 	for _, st := range s.steps {
 		got = append(got, string(st.point)+"/"+st.noop)
 	}
-	want := []string{"read-sampled/no such point on an actor", "publish-store/", "callback/", "custom/"}
+	want := []string{"read-sampled/no such point on an actor", "publish-store/", "callback/", "custom/", "gp-end/"}
 	if !slices.Equal(got, want) {
 		t.Errorf("points %q; want %q", got, want)
 	}
-	if len(custom.names) != len(knownPoints)+1 || !slices.Equal(custom.names[:len(knownPoints)], knownPoints) {
-		t.Errorf("names %q", custom.names)
+	if len(custom.legacy) != len(legacyPoints)+1 || !slices.Equal(custom.legacy[:len(legacyPoints)], legacyPoints) {
+		t.Errorf("legacy names %q", custom.legacy)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rcukit/rcukit/fuzz"
+	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/torture"
 )
 
@@ -48,10 +49,12 @@ func TestCorpusResult(t *testing.T) {
 		prefix string
 	}{
 		{nil, Passed, ""},
-		{&fuzz.Failure{Rule: "sync-early"}, Failed, "model: schedule s broke rule sync-early (Synchronize returned while a reader that began before it was still inside"},
-		{&fuzz.Failure{Rule: "inconclusive"}, Inconclusive, "the model check of schedule s could not decide"},
-		{&fuzz.Failure{Rule: "hang"}, Failed, "progress: schedule s hung"},
-		{&fuzz.Failure{Rule: "oracle-disagreement"}, Failed, "corpus: schedule s: the two history checkers disagree"},
+		{&fuzz.Failure{Kind: fuzz.Illegal, Rule: model.SyncEarly}, Failed, "model: schedule s broke rule sync-early (Synchronize returned while a reader that began before it was still inside"},
+		{&fuzz.Failure{Kind: fuzz.Inconclusive}, Inconclusive, "the model check of schedule s could not decide"},
+		{&fuzz.Failure{Kind: fuzz.Hang, Rule: model.Progress}, Failed, "progress: schedule s hung"},
+		{&fuzz.Failure{Kind: fuzz.OracleDisagreement}, Failed, "corpus: schedule s: the two history checkers disagree"},
+		{&fuzz.Failure{Kind: fuzz.Panic}, Failed, "corpus: schedule s: an operation of the implementation panicked"},
+		{&fuzz.Failure{Kind: fuzz.Illegal}, Failed, "model: schedule s: the history is illegal, with no single operation to blame"},
 		{errors.New("odd"), Failed, "corpus: schedule s: odd"},
 	} {
 		r := corpusResult("s", c.err)

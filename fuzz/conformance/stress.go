@@ -14,7 +14,6 @@ import (
 
 	"github.com/rcukit/rcukit/fuzz"
 	"github.com/rcukit/rcukit/linearize"
-	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/torture"
 )
 
@@ -150,16 +149,20 @@ func corpusResult(name string, err error) Result {
 		return Result{Status: Passed}
 	case !errors.As(err, &f):
 		return Result{Status: Failed, Message: fmt.Sprintf("corpus: schedule %s: %v", name, err)}
-	case f.Rule == "inconclusive":
+	case f.Kind == fuzz.Inconclusive:
 		return Result{Status: Inconclusive, Message: fmt.Sprintf("the model check of schedule %s could not decide", name), Log: err.Error()}
-	case f.Rule == "hang":
+	case f.Kind == fuzz.Hang:
 		return Result{Status: Failed, Message: fmt.Sprintf("progress: schedule %s hung: operations never finished after everything was released (their goroutines are abandoned)", name), Log: err.Error()}
-	case f.Rule == "oracle-disagreement":
+	case f.Kind == fuzz.OracleDisagreement:
 		return Result{Status: Failed, Message: fmt.Sprintf("corpus: schedule %s: the two history checkers disagree, a bug of rcukit rather than of the implementation", name), Log: err.Error()}
+	case f.Kind == fuzz.Panic:
+		return Result{Status: Failed, Message: fmt.Sprintf("corpus: schedule %s: an operation of the implementation panicked", name), Log: err.Error()}
+	case f.Rule == "":
+		return Result{Status: Failed, Message: fmt.Sprintf("model: schedule %s: the history is illegal, with no single operation to blame", name), Log: err.Error()}
 	}
 	return Result{
 		Status:  Failed,
-		Message: fmt.Sprintf("model: schedule %s broke rule %s (%s)", name, f.Rule, model.Rule(f.Rule).Doc()),
+		Message: fmt.Sprintf("model: schedule %s broke rule %s (%s)", name, f.Rule, f.Rule.Doc()),
 		Log:     err.Error(),
 	}
 }
