@@ -12,10 +12,11 @@ package rcu
 //  5. end: completed = n; waiters wake; callbacks sealed for n become ready.
 //
 // Why every section that began before step 1 has ended by step 5: such a
-// section counted itself (a CAS on its slot) before started = n was stored.
-// Every atomic here is sequentially consistent, so both scans (steps 2 and
-// 4) read its slot after that CAS; one of them scans its index, and that
-// scan waits until the section's ReadUnlock. Step 2 is what catches a
+// section counted itself (a CAS on its slot, or an add to the overflow's
+// count) before started = n was stored. Every atomic here is sequentially
+// consistent, so both scans (steps 2 and 4) read its count after that;
+// one of them scans its index, and that scan waits until the section's
+// ReadUnlock. Step 2 is what catches a
 // straggler: a section that sampled the index just before an earlier flip
 // and counted itself only after that grace period scanned, so that it now
 // sits under the inactive index. Skipping step 2 is the classic counter-flip
@@ -28,8 +29,7 @@ package rcu
 //
 // Polled cookies: Snapshot returns started+1 (read once). Grace period
 // started+1 begins after the read, so when completed >= cookie a full grace
-// period has elapsed since the Snapshot. Synchronize waits for the same
-// cookie, so concurrent callers share the grace period it names.
+// period has elapsed since the Snapshot.
 
 import (
 	"context"
