@@ -98,14 +98,13 @@ var (
 	bigHistory linearize.History
 )
 
-func recordBig(tb testing.TB) linearize.History {
+func recordBig() linearize.History {
 	bigOnce.Do(func() {
 		cfg := bigRun
-		mk := func(d *rcu.Domain) flavor { return domain{d} }
 		cfg.rounds = 4
-		perRound := len(run(tb, cfg, 1, mk)) / cfg.rounds
+		perRound := len(run(cfg, 1, reference)) / cfg.rounds
 		for cfg.rounds = 100_000/perRound + 1; ; cfg.rounds++ {
-			if bigHistory = run(tb, cfg, 1, mk); len(bigHistory) >= 100_000 {
+			if bigHistory = run(cfg, 1, reference); len(bigHistory) >= 100_000 {
 				return
 			}
 		}
@@ -150,7 +149,7 @@ func peakMemory() (stop func() (heap, total uint64)) {
 // BenchmarkCheck100k checks a recorded history of at least 100,000
 // events from a real run and reports the peak memory of the process.
 func BenchmarkCheck100k(b *testing.B) {
-	h := recordBig(b)
+	h := recordBig()
 	runtime.GC()
 	stop := peakMemory()
 	b.ResetTimer()
@@ -174,7 +173,7 @@ func TestCheck100k(t *testing.T) {
 	if os.Getenv("RCUKIT_LONG") == "" {
 		t.Skip("set RCUKIT_LONG=1 to run")
 	}
-	h := recordBig(t)
+	h := recordBig()
 	runtime.GC()
 	stop := peakMemory()
 	start := time.Now()

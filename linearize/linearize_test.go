@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/broken"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
-	"github.com/rcukit/rcukit/rcu"
 )
 
 // Many clients record at once; the history has every event, sorted by
@@ -91,16 +91,13 @@ func TestRecorderMisuse(t *testing.T) {
 // the whole, and keeps only the events after its last cut.
 func TestStreamMatchesCheck(t *testing.T) {
 	s := seed(t)
-	for _, b := range append([]struct {
+	busted := broken.For(broken.Workload)[0]
+	for _, b := range []struct {
 		name string
-		mk   func(*rcu.Domain) flavor
-	}{{"domain", func(d *rcu.Domain) flavor { return domain{d} }}},
-		struct {
-			name string
-			mk   func(*rcu.Domain) flavor
-		}{brokenDoubles[0].name, brokenDoubles[0].mk}) {
+		mk   func() target
+	}{{"reference", reference}, {busted.Name, bug(busted)}} {
 		t.Run(b.name, func(t *testing.T) {
-			h := run(t, smallRun, s, b.mk)
+			h := record(t, smallRun, s, b.mk)
 			whole := linearize.Check(h, linearize.Options{})
 			st := linearize.NewStream(linearize.Options{})
 			// Feed in pieces split at gaps in time, as Drain would give.
@@ -163,7 +160,7 @@ func TestPartitionCapIsUnknown(t *testing.T) {
 
 // A check that runs out of time is Unknown.
 func TestTimeoutIsUnknown(t *testing.T) {
-	h := run(t, smallRun, seed(t), func(d *rcu.Domain) flavor { return domain{d} })
+	h := record(t, smallRun, seed(t), reference)
 	res := linearize.Check(h, linearize.Options{Timeout: time.Nanosecond})
 	if res.Verdict != linearize.Unknown || !strings.Contains(res.Reason, "timeout") {
 		t.Fatalf("%s", res.Report())

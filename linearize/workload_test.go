@@ -1,28 +1,31 @@
 package linearize_test
 
-// A recording workload over the rcu package: many goroutines read a
-// Pointer in nested, sometimes sleeping, sections, and a List; writers
-// publish, Synchronize, Call, Barrier, poll and edit the List. Rounds end
-// when every worker is idle, which gives the checker quiescent points to
-// cut at. Probes at the end set up the one situation each broken double
-// gets wrong, so that a broken implementation is caught on every run, not
-// only when the scheduler is kind.
+// A recording workload over an RCU's ops table (rcuops.Ops): many
+// goroutines read a Pointer in nested, sometimes sleeping, sections, and a
+// List; writers publish, Synchronize, Call, Barrier, poll and edit the
+// List. Rounds end when every worker is idle, which gives the checker
+// quiescent points to cut at. Probes at the end set up the one situation
+// each broken implementation gets wrong, so that a broken implementation
+// is caught on every run, not only when the scheduler is kind.
 
 import (
-	"context"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/broken"
+	"github.com/rcukit/rcukit/internal/impl"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/rcu"
+	"github.com/rcukit/rcukit/rcuops"
 )
 
 // An object is a published version. Its flags are atomic so that a broken
-// double shows up as a damaged read, not as a report of the race
+// implementation shows up as a damaged read, not as a report of the race
 // detector.
 type object struct {
 	version uint64
@@ -36,34 +39,30 @@ type elem struct {
 	poison atomic.Bool
 }
 
-// flavor is the part of an RCU the workload drives: *rcu.Domain, or a
-// broken double wrapping one.
-type flavor interface {
-	ReadLock() rcu.Token
-	ReadUnlock(rcu.Token)
-	Synchronize()
-	SynchronizeContext(context.Context) error
-	Call(func())
-	Barrier()
-	BarrierContext(context.Context) error
-	Snapshot() rcu.Cookie
-	Poll(rcu.Cookie) bool
-	WaitFor(rcu.Cookie)
-	// Publish initializes o and makes it p's value, returning the value
-	// it replaced; visible, if not nil, runs as soon as readers can see o.
-	Publish(p *rcu.Pointer[object], o *object, visible func()) *object
+// A target is an RCU for the workload: the ops table it drives, the
+// Domain of the List it edits, and what closes both. The List is an rcu
+// type, so it needs an rcu.Domain; its lookups and traversals run in
+// sections of that Domain.
+type target struct {
+	ops   *rcuops.Ops
+	list  *rcu.Domain
+	close func()
 }
 
-// domain is the real thing.
-type domain struct{ *rcu.Domain }
+// reference is the reference RCU, whose List shares the ops' Domain: list
+// reclaims and the workload's own callbacks go through one queue.
+func reference() target {
+	ops, d := impl.Reference(rcuops.Env{})
+	return target{ops, d, ops.Close}
+}
 
-func (d domain) Publish(p *rcu.Pointer[object], o *object, visible func()) *object {
-	o.ready.Store(true)
-	old := p.Swap(o)
-	if visible != nil {
-		visible()
+// bug is the broken implementation b. Its List has a correct Domain of its
+// own, so that what breaks is only what b breaks.
+func bug(b broken.Bug) func() target {
+	return func() target {
+		ops, d := b.New(rcuops.Env{}), rcu.New()
+		return target{ops, d, func() { ops.Close(); d.Close() }}
 	}
-	return old
 }
 
 type config struct {
@@ -82,11 +81,11 @@ var smallRun = config{rounds: 4, readers: 4, writers: 2, reads: 120, writes: 40,
 type workload struct {
 	cfg  config
 	seed uint64
-	f    flavor
-	d    *rcu.Domain
+	ops  *rcuops.Ops
 	rec  *linearize.Recorder
 
 	ptr  rcu.Pointer[object]
+	ld   *rcu.Domain // the List's
 	list *rcu.List[*elem]
 
 	ids    atomic.Uint64 // readers, syncs, callbacks, barriers, cookies, traversals, versions, keys
@@ -95,13 +94,14 @@ type workload struct {
 	cb     *linearize.Client // for callbacks, which may run on any goroutine; guarded by cbMu
 }
 
-// run records a history of cfg on the flavor mk builds over a fresh
-// Domain, with random choices from seed.
-func run(t testing.TB, cfg config, seed uint64, mk func(*rcu.Domain) flavor) linearize.History {
-	d := rcu.New()
-	w := &workload{cfg: cfg, seed: seed, f: mk(d), d: d, rec: linearize.NewRecorder()}
+// run records a history of cfg on a fresh target from mk, with random
+// choices from seed. With cfg.probes it must run in a synctest bubble
+// (record does that).
+func run(cfg config, seed uint64, mk func() target) linearize.History {
+	tg := mk()
+	w := &workload{cfg: cfg, seed: seed, ops: tg.ops, ld: tg.list, rec: linearize.NewRecorder()}
 	w.cb = w.rec.Client()
-	w.list = rcu.NewList(d, func(e *elem) {
+	w.list = rcu.NewList(tg.list, func(e *elem) {
 		w.callback(func(c *linearize.Client) {
 			t := c.Start()
 			e.poison.Store(true)
@@ -117,8 +117,17 @@ func run(t testing.TB, cfg config, seed uint64, mk func(*rcu.Domain) flavor) lin
 		w.probe(main)
 	}
 	w.barrier(main)
-	d.Close()
+	tg.close() // runs every callback still queued, on a broken Barrier too
 	return w.rec.History()
+}
+
+// record is run inside a synctest bubble, where the probes can tell that
+// a wait is blocked. The bubble's clock is fake, but the workload's
+// goroutines still run in parallel.
+func record(t *testing.T, cfg config, seed uint64, mk func() target) linearize.History {
+	var h linearize.History
+	synctest.Test(t, func(*testing.T) { h = run(cfg, seed, mk) })
+	return h
 }
 
 func (w *workload) id() uint64 { return w.ids.Add(1) }
@@ -135,6 +144,8 @@ func (w *workload) round(round int) {
 		c := w.rec.Client()
 		rng := rand.New(rand.NewPCG(w.seed, uint64(round*1000+i)))
 		wg.Go(func() {
+			r := w.ops.Reader()
+			defer rcuops.Release(r)
 			for range w.cfg.reads {
 				switch rng.IntN(10) {
 				case 0:
@@ -142,7 +153,7 @@ func (w *workload) round(round int) {
 				case 1:
 					w.traverse(c, rng)
 				default:
-					w.read(c, rng, 0)
+					w.read(c, r, rng, 0)
 				}
 			}
 		})
@@ -155,35 +166,36 @@ func (w *workload) round(round int) {
 	wg.Wait()
 }
 
-// read records one read section, with nested sections inside now and then.
-func (w *workload) read(c *linearize.Client, rng *rand.Rand, depth int) {
-	id, tok, o := w.beginRead(c)
+// read records one read section of r, with nested sections inside now
+// and then.
+func (w *workload) read(c *linearize.Client, r rcuops.Reader, rng *rand.Rand, depth int) {
+	id, o := w.beginRead(c, r)
 	if depth < 2 && rng.IntN(4) == 0 {
-		w.read(c, rng, depth+1)
+		w.read(c, r, rng, depth+1)
 	}
 	if w.cfg.sleepy && rng.IntN(24) == 0 {
 		time.Sleep(50 * time.Microsecond)
 	}
-	w.endRead(c, id, tok, o)
+	w.endRead(c, r, id, o)
 }
 
-func (w *workload) beginRead(c *linearize.Client) (uint64, rcu.Token, *object) {
+func (w *workload) beginRead(c *linearize.Client, r rcuops.Reader) (uint64, *object) {
 	id := w.id()
 	t := c.Start()
-	tok := w.f.ReadLock()
+	r.Lock()
 	o := w.ptr.Load()
 	begin := model.Op{Kind: model.ReadBegin, ID: id}
 	if o != nil {
 		begin.Version, begin.Damaged = o.version, !o.ready.Load()
 	}
 	c.Finish(t, begin)
-	return id, tok, o
+	return id, o
 }
 
-func (w *workload) endRead(c *linearize.Client, id uint64, tok rcu.Token, o *object) {
+func (w *workload) endRead(c *linearize.Client, r rcuops.Reader, id uint64, o *object) {
 	t := c.Start()
 	damaged := o != nil && o.poison.Load()
-	w.f.ReadUnlock(tok)
+	r.Unlock()
 	c.Finish(t, model.Op{Kind: model.ReadEnd, ID: id, Damaged: damaged})
 }
 
@@ -193,7 +205,7 @@ func (w *workload) lookup(c *linearize.Client, rng *rand.Rand) {
 		key = 1 + rng.Uint64N(n)
 	}
 	t := c.Start()
-	tok := w.f.ReadLock()
+	tok := w.ld.ReadLock()
 	found, damaged := false, false
 	for e := range w.list.All() {
 		if e.Value.key == key {
@@ -201,14 +213,14 @@ func (w *workload) lookup(c *linearize.Client, rng *rand.Rand) {
 			break
 		}
 	}
-	w.f.ReadUnlock(tok)
+	w.ld.ReadUnlock(tok)
 	c.Finish(t, model.Op{Kind: model.Lookup, Key: key, OK: found, Damaged: damaged})
 }
 
 func (w *workload) traverse(c *linearize.Client, rng *rand.Rand) {
 	id := w.id()
 	t := c.Start()
-	tok := w.f.ReadLock()
+	tok := w.ld.ReadLock()
 	c.Finish(t, model.Op{Kind: model.TraverseBegin, ID: id})
 	var seen []*elem
 	for e := range w.list.All() {
@@ -223,16 +235,30 @@ func (w *workload) traverse(c *linearize.Client, rng *rand.Rand) {
 		end.Keys[i] = e.key
 		end.Damaged = end.Damaged || e.poison.Load()
 	}
-	w.f.ReadUnlock(tok)
+	w.ld.ReadUnlock(tok)
 	c.Finish(t, end)
 }
 
-// publish records the publication of a new version and returns the one it
-// replaced.
+// publish records the publication of a new version, through the ops'
+// Publish when it has one, and returns the version it replaced. visible,
+// if not nil, runs as soon as readers can see the new version.
 func (w *workload) publish(c *linearize.Client, visible func()) *object {
 	o := &object{version: w.id()}
+	var old *object
+	init := func() { o.ready.Store(true) }
+	store := func() {
+		old = w.ptr.Swap(o)
+		if visible != nil {
+			visible()
+		}
+	}
 	t := c.Start()
-	old := w.f.Publish(&w.ptr, o, visible)
+	if w.ops.Publish != nil {
+		w.ops.Publish(init, store)
+	} else {
+		init()
+		store()
+	}
 	c.Finish(t, model.Op{Kind: model.Publish, Version: o.version})
 	return old
 }
@@ -250,7 +276,7 @@ func (w *workload) synchronize(c *linearize.Client) {
 	id := w.id()
 	t := c.Start()
 	c.Finish(t, model.Op{Kind: model.SyncBegin, ID: id})
-	w.f.Synchronize()
+	w.ops.Synchronize()
 	t = c.Start()
 	c.Finish(t, model.Op{Kind: model.SyncEnd, ID: id})
 }
@@ -259,7 +285,7 @@ func (w *workload) synchronize(c *linearize.Client) {
 func (w *workload) call(c *linearize.Client, f func(*linearize.Client)) uint64 {
 	id := w.id()
 	t := c.Start()
-	w.f.Call(func() {
+	w.ops.Call(func() {
 		w.callback(func(cb *linearize.Client) {
 			t := cb.Start()
 			cb.Finish(t, model.Op{Kind: model.Invoke, ID: id})
@@ -276,30 +302,27 @@ func (w *workload) barrier(c *linearize.Client) {
 	id := w.id()
 	t := c.Start()
 	c.Finish(t, model.Op{Kind: model.BarrierBegin, ID: id})
-	w.f.Barrier()
+	w.ops.Barrier()
 	t = c.Start()
 	c.Finish(t, model.Op{Kind: model.BarrierEnd, ID: id})
 }
 
-func (w *workload) snapshot(c *linearize.Client) (uint64, rcu.Cookie) {
+func (w *workload) snapshot(c *linearize.Client) (uint64, uint64) {
 	id := w.id()
 	t := c.Start()
-	ck := w.f.Snapshot()
+	ck := w.ops.Snapshot()
 	c.Finish(t, model.Op{Kind: model.Snapshot, ID: id})
 	return id, ck
 }
 
-func (w *workload) poll(c *linearize.Client, id uint64, ck rcu.Cookie) {
+func (w *workload) poll(c *linearize.Client, id, ck uint64) {
 	t := c.Start()
-	ok := w.f.Poll(ck)
+	ok := w.ops.Poll(ck)
 	c.Finish(t, model.Op{Kind: model.Poll, ID: id, OK: ok})
 }
 
 func (w *workload) write(c *linearize.Client, rng *rand.Rand) {
-	type cookie struct {
-		id uint64
-		ck rcu.Cookie
-	}
+	type cookie struct{ id, ck uint64 }
 	var cookies []cookie
 	own := map[uint64]*rcu.Element[*elem]{}
 	for range w.cfg.writes {
@@ -324,12 +347,9 @@ func (w *workload) write(c *linearize.Client, rng *rand.Rand) {
 			}
 			k := cookies[rng.IntN(len(cookies))]
 			if rng.IntN(3) == 0 {
-				w.f.WaitFor(k.ck)
-				t := c.Start()
-				c.Finish(t, model.Op{Kind: model.Poll, ID: k.id, OK: true})
-			} else {
-				w.poll(c, k.id, k.ck)
+				w.synchronize(c) // a whole grace period: the cookie must poll complete
 			}
+			w.poll(c, k.id, k.ck)
 		default:
 			w.editList(c, rng, own)
 		}
@@ -388,24 +408,43 @@ func (w *workload) held() (release func()) {
 	opened, end, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		id, tok, o := w.beginRead(c)
+		r := w.ops.Reader()
+		defer rcuops.Release(r)
+		id, o := w.beginRead(c, r)
 		close(opened)
 		<-end
-		w.endRead(c, id, tok, o)
+		w.endRead(c, r, id, o)
 	}()
 	<-opened
 	var once sync.Once
 	return func() { once.Do(func() { close(end); <-done }) }
 }
 
-// probe sets up, once each, the situations the broken doubles get wrong:
-// a reader inside across a Snapshot and Poll, a Synchronize, a Call, and a
-// Barrier behind a pending callback; and a read right after a Publish. A
-// correct RCU makes each wait (the context-aware calls give up, the reader
-// ends, the wait is finished); a broken one returns at once while the
-// reader is still inside, and the history shows it.
+// blockedThenRelease runs wait on a goroutine and client of its own,
+// waits until that goroutine has finished or is durably blocked
+// (synctest.Wait), then calls release and waits for wait to return. A
+// correct wait for the held reader is blocked until the release, so the
+// history shows it ending after the reader; a wait that does not wait has
+// returned, and recorded its end, before the release. No clock decides
+// which.
+func (w *workload) blockedThenRelease(release func(), wait func(*linearize.Client)) {
+	c := w.rec.Client()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		wait(c)
+	}()
+	synctest.Wait()
+	release()
+	<-done
+}
+
+// probe sets up, once each, the situations the broken implementations get
+// wrong: a reader inside across a Snapshot and Poll, a Synchronize, a
+// Call, and a Barrier behind a pending callback; and a read right after a
+// Publish. A correct RCU makes each wait for the reader; a broken one
+// does not, and the history shows it.
 func (w *workload) probe(c *linearize.Client) {
-	const patience = 20 * time.Millisecond
 	w.barrier(c) // no callback pending: no grace period runs unless asked
 
 	release := w.held()
@@ -413,19 +452,7 @@ func (w *workload) probe(c *linearize.Client) {
 	w.poll(c, id, ck)
 	release()
 
-	release = w.held()
-	sid := w.id()
-	t := c.Start()
-	c.Finish(t, model.Op{Kind: model.SyncBegin, ID: sid})
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
-	if w.f.SynchronizeContext(ctx) != nil {
-		release()
-		w.f.Synchronize()
-	}
-	cancel()
-	t = c.Start()
-	c.Finish(t, model.Op{Kind: model.SyncEnd, ID: sid})
-	release()
+	w.blockedThenRelease(w.held(), w.synchronize)
 
 	release = w.held()
 	w.call(c, nil)
@@ -433,22 +460,13 @@ func (w *workload) probe(c *linearize.Client) {
 
 	release = w.held()
 	w.call(c, nil)
-	bid := w.id()
-	t = c.Start()
-	c.Finish(t, model.Op{Kind: model.BarrierBegin, ID: bid})
-	ctx, cancel = context.WithTimeout(context.Background(), patience)
-	if w.f.BarrierContext(ctx) != nil {
-		release()
-		w.f.Barrier()
-	}
-	cancel()
-	t = c.Start()
-	c.Finish(t, model.Op{Kind: model.BarrierEnd, ID: bid})
-	release()
+	w.blockedThenRelease(release, w.barrier)
 
 	reader := w.rec.Client()
 	w.publish(c, func() {
-		id, tok, o := w.beginRead(reader)
-		w.endRead(reader, id, tok, o)
+		r := w.ops.Reader()
+		id, o := w.beginRead(reader, r)
+		w.endRead(reader, r, id, o)
+		rcuops.Release(r)
 	})
 }

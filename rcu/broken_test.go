@@ -236,6 +236,33 @@ func (w waitForNoStart) Close() {
 	w.Domain.Close()
 }
 
+// reclaimEarly: a List whose Remove and Replace hand the value to the
+// reclaim function at once, without waiting for a grace period.
+type reclaimEarly struct {
+	*rcu.List[int]
+	reclaim func(int)
+}
+
+func newReclaimEarly(d *rcu.Domain, reclaim func(int)) intList {
+	return reclaimEarly{rcu.NewList[int](d, nil), reclaim}
+}
+
+func (l reclaimEarly) Remove(e *rcu.Element[int]) bool {
+	ok := l.List.Remove(e)
+	if ok {
+		l.reclaim(e.Value)
+	}
+	return ok
+}
+
+func (l reclaimEarly) Replace(old *rcu.Element[int], v int) (*rcu.Element[int], bool) {
+	e, ok := l.List.Replace(old, v)
+	if ok {
+		l.reclaim(old.Value)
+	}
+	return e, ok
+}
+
 // unbounded ignores its options: WithMaxPending, and the stall handler.
 func unbounded(...rcu.Option) impl { return rcu.New() }
 
@@ -295,4 +322,9 @@ var brokenVariants = []struct {
 	})},
 	{"no-stall-report", checkStallReport, unbounded},
 	{"reclaim-early", checkReclaimNeverSeen, wrap(func(d *rcu.Domain) syncNoWait { return syncNoWait{d} })},
+	{"list-reclaim-early", func(maker) error {
+		d := rcu.New()
+		defer d.Close()
+		return checkListRemovedElementStaysSafe(d, newReclaimEarly)
+	}, nil},
 }

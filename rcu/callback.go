@@ -31,18 +31,12 @@ func (d *Domain) Call(fn func()) {
 	if fn == nil {
 		panic("rcu: Call with a nil function")
 	}
-	d.mustOpen("Call")
-	if d.opts.fault(faultCallImmediate) {
-		d.run(fn)
-		return
-	}
+	d.init()
 	d.mu.Lock()
-	if d.pending() >= uint64(d.opts.maxPending) && !d.isInvoker() {
-		// Wait for the backlog to drain below the bound. A callback that
-		// calls Call does not wait: only its own goroutine could drain it.
-		for d.pending() >= uint64(d.opts.maxPending) && !d.isClosed() {
-			d.block(nil, d.progress)
-		}
+	// A callback that calls Call does not wait: only its own goroutine
+	// could drain the backlog.
+	for d.pending() >= uint64(d.opts.maxPending) && !d.isClosed() && !d.isInvoker() {
+		d.block(context.Background(), d.progress)
 	}
 	if d.isClosed() {
 		d.mu.Unlock()
@@ -64,26 +58,22 @@ func (d *Domain) pending() uint64 { return d.queued - d.invoked }
 
 // Barrier waits until every callback queued on d before the call has run
 // (like srcu_barrier). It does not wait when none is pending. Every such
-// callback's return synchronizes before Barrier returns.
-//
-// Barrier must not be called from a callback of d, which would wait for
-// itself; it panics there.
+// callback's return synchronizes before Barrier returns. Called from a
+// callback of d, which would wait for itself, it panics.
 func (d *Domain) Barrier() {
-	d.mustOpen("Barrier")
-	d.checkReader("Barrier")
-	must("Barrier", d.barrier(nil))
+	d.edge("Barrier")
+	must("Barrier", d.barrier(context.Background()))
 }
 
 // BarrierContext is Barrier that gives up when ctx is done. It then returns
 // ctx.Err() and leaves d unchanged. On a closed Domain it returns ErrClosed.
 func (d *Domain) BarrierContext(ctx context.Context) error {
-	d.init()
-	d.checkReader("BarrierContext")
+	d.edge("BarrierContext")
 	return d.barrier(ctx)
 }
 
-// barrier waits until the callbacks queued so far have run, or ctx (nil:
-// never) is done. It returns ErrClosed on a closed Domain.
+// barrier waits until the callbacks queued so far have run, or ctx is
+// done. It returns ErrClosed on a closed Domain.
 func (d *Domain) barrier(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -91,14 +81,8 @@ func (d *Domain) barrier(ctx context.Context) error {
 		return ErrClosed
 	}
 	target := d.queued
-	if d.invoked >= target {
-		return nil
-	}
-	if d.isInvoker() {
+	if d.invoked < target && d.isInvoker() {
 		panic("rcu: Barrier called from a callback of the same Domain (it would wait for itself)")
-	}
-	if d.opts.fault(faultBarrierNoWait) {
-		return nil
 	}
 	for d.invoked < target {
 		if err := d.block(ctx, d.progress); err != nil {
@@ -142,7 +126,7 @@ func (d *Domain) invokeLoop(started chan<- int64) {
 		if len(d.spare) < 4 {
 			d.spare = append(d.spare, b.fns[:0])
 		}
-		close(d.progress)
+		close(d.progress) // pairs with the wait in barrier
 		d.progress = make(chan struct{})
 		d.mu.Unlock()
 	}
@@ -168,12 +152,13 @@ func (d *Domain) run(fn func()) (ok bool) {
 // takeSpare returns an empty slice for the next open batch, reusing the
 // backing array of a batch that has run. The caller holds d.mu.
 func (d *Domain) takeSpare() []func() {
-	if n := len(d.spare); n > 0 {
-		s := d.spare[n-1]
-		d.spare = d.spare[:n-1]
-		return s
+	n := len(d.spare)
+	if n == 0 {
+		return nil
 	}
-	return nil
+	s := d.spare[n-1]
+	d.spare = d.spare[:n-1]
+	return s
 }
 
 // isInvoker reports whether the caller runs on d's callback goroutine.

@@ -18,9 +18,9 @@ import (
 )
 
 type sectionKey struct {
-	d   *Domain
-	loc uint32
-	w   uint64 // the slot word, unique per section
+	d *Domain
+	s *uint64
+	w uint64 // the slot word, unique per section
 }
 
 type section struct {
@@ -40,7 +40,7 @@ var tracking struct {
 
 func track(t Token) {
 	s := section{goid: goid(), start: time.Now(), pcs: make([]uintptr, 32)}
-	s.pcs = s.pcs[:runtime.Callers(4, s.pcs)] // skip Callers, track, readLockSlow, ReadLock
+	s.pcs = s.pcs[:runtime.Callers(3, s.pcs)] // skip Callers, track, ReadLock
 	tracking.mu.Lock()
 	defer tracking.mu.Unlock()
 	if tracking.sections == nil {
@@ -48,7 +48,7 @@ func track(t Token) {
 		tracking.byG = make(map[int64]map[*Domain]int)
 		tracking.pointers = make(map[any]*Domain)
 	}
-	tracking.sections[sectionKey{t.d, t.loc, t.w}] = s
+	tracking.sections[sectionKey(t)] = s
 	held := tracking.byG[s.goid]
 	if held == nil {
 		held = make(map[*Domain]int)
@@ -62,7 +62,7 @@ func track(t Token) {
 func untrack(t Token) {
 	tracking.mu.Lock()
 	defer tracking.mu.Unlock()
-	k := sectionKey{t.d, t.loc, t.w}
+	k := sectionKey(t)
 	s, ok := tracking.sections[k]
 	if !ok {
 		return

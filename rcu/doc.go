@@ -4,15 +4,15 @@
 //
 // # What RCU adds in Go
 //
-// Go's garbage collector already keeps memory safe: a reader holding a
-// pointer to an old version keeps that version alive, so a plain
-// atomic.Pointer is enough for most read-mostly data. What the collector
-// cannot tell you is when the last reader is done. That moment matters when
-// retiring a version means doing something: returning a buffer to a pool,
-// unmapping off-heap or cgo memory, closing a file descriptor, recycling a
-// connection slot. Done too early, a reader sees a recycled or closed
+// Go's garbage collector already keeps memory safe: a reader holding an old
+// version keeps it alive, so a plain atomic.Pointer is enough for most
+// read-mostly data. What the collector cannot tell is when the last reader
+// is done, and that matters when retiring a version means doing something:
+// returning a buffer to a pool, unmapping off-heap or cgo memory, closing a
+// file descriptor. Done too early, a reader sees a recycled or closed
 // object. RCU gives that moment: after a grace period, every reader that
-// could have seen the old version has finished.
+// could have seen the old version has finished. Reclaiming a version here
+// means such a deferred action.
 //
 // # Use
 //
@@ -20,15 +20,10 @@
 // a Domain and load shared values with Pointer.Load or List.All. A writer
 // publishes a new version with Pointer.Store (or Swap), then either waits
 // with Synchronize and reclaims the old version itself, or hands the
-// reclaim to Call, which runs it later on the Domain's goroutine. Barrier
-// waits for queued callbacks; Snapshot, Poll and WaitFor let a writer
-// check for a grace period without blocking.
-//
-// Each Domain is independent, like an srcu_struct: its grace periods wait
-// only for its own readers, and readers may block or sleep inside a
-// section. The zero Domain is ready to use, like a sync.Mutex; New makes
-// one with options. A Domain starts two goroutines at its first use, and
-// Close stops them.
+// reclaim to Call. Barrier waits for queued callbacks; Snapshot, Poll and
+// WaitFor let a writer check for a grace period without blocking. Each
+// Domain is independent, like an srcu_struct, and its readers may block
+// or sleep inside a section.
 //
 // # Guarantees
 //
@@ -56,15 +51,9 @@
 //
 // Misuse panics at once with a message that starts with "rcu: ": a Token
 // unlocked twice, Call(nil), any method of a closed Domain. Misuse that
-// cannot be seen at once is reported: a grace period that has waited
-// DefaultStallTimeout (10 s) for its readers writes a stall report to
-// standard error, naming the usual causes (a ReadUnlock that was
-// forgotten, a Synchronize or Barrier called inside a read section of the
-// same Domain) with the stacks of the goroutines waiting on the Domain.
-// WithStallTimeout and WithStallHandler change that. WithDebug adds checks
-// that cost time: Pointer.Load outside every read section or under the
-// wrong Domain, and Synchronize or Barrier inside a section of the same
-// Domain.
+// cannot be seen at once, such as a forgotten ReadUnlock, ends in a stall
+// report on standard error (StallReport); WithDebug adds checks that cost
+// time on every section.
 //
 // # When not to use it
 //
@@ -73,37 +62,25 @@
 // less than a read section here. If writes are frequent, a sync.RWMutex or
 // a sync.Mutex is simpler and may be faster.
 //
-// # Cost
+// # Cost and oversubscription
 //
 // A read section is two compare-and-swaps on a per-P cache line, with no
 // shared writes, so readers scale with cores. A grace period polls the
-// readers' slots; with no readers it takes a few microseconds. Callbacks
-// are batched: one grace period serves every callback queued before it
-// started.
+// readers' slots; with no readers it takes a few microseconds. One grace
+// period serves every callback queued before it started.
 //
-// # Oversubscription
-//
-// A grace period waits for readers that are inside their sections. When
-// goroutines outnumber the Ps and keep them busy, the scheduler may
+// When goroutines outnumber the Ps and keep them busy, the scheduler may
 // preempt a reader inside its section and not run it again for a time
-// slice (about 10 ms), and the grace period would wait that long. To keep
-// that from happening, while a grace period is pending or anyone waits on
-// the Domain, ReadLock first yields the processor, on one call in eight on
-// each P: a preempted
-// reader then gets to run and end its section, and a waiter that the grace
-// period's end has woken gets to run too. The reader does not wait for the
-// grace period; it only lets others run first. With four goroutines
-// spinning through sections on two Ps, Synchronize takes a few
-// microseconds (BENCHMARKS.md). What remains:
-//
-//   - While someone waits, the yields make a read section cost about
-//     twice as much on average (about 30 ns instead of 15 here); with no
-//     grace period pending a section costs what it always did. A writer
-//     that runs grace periods back to back therefore slows the readers
-//     down; goroutines that never enter a section are not slowed at all.
-//   - A reader that blocks or sleeps inside its section holds every grace
-//     period until it ends, whatever the scheduler does.
-//   - A reader preempted inside a section while no other reader enters one
-//     (for example, preempted by unrelated busy goroutines) still waits for
-//     its turn, as any goroutine does.
+// slice (about 10 ms), and a grace period waits for it. So while a grace
+// period is pending or anyone waits on the Domain, one ReadLock in eight
+// on each P first yields the processor, to let a preempted reader, or a
+// waiter that a grace period's end has woken, run. The reader does not
+// wait for the grace period. With four goroutines spinning through
+// sections on two Ps, Synchronize then takes a few microseconds
+// (BENCHMARKS.md). What remains: while someone waits, a section costs
+// about twice as much on average, so grace periods run back to back slow
+// readers down; a reader that blocks or sleeps inside its section holds
+// every grace period until it ends; and a reader preempted while no other
+// reader enters a section (say, by unrelated busy goroutines) waits for
+// its turn, as any goroutine does.
 package rcu

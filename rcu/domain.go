@@ -1,6 +1,7 @@
 package rcu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -24,59 +25,46 @@ const DefaultStallTimeout = 10 * time.Second
 // A Domain is an independent RCU domain, like an srcu_struct: its grace
 // periods wait only for its own read sections. The zero Domain is ready to
 // use, with the default options; New makes one with options. A Domain must
-// not be copied after first use. Close stops it.
-//
-// A Domain runs two goroutines, started at its first use: one drives grace
-// periods, the other invokes callbacks. Close stops both, so a Domain that
-// has been used should be closed once it is no longer needed.
+// not be copied after first use. It runs two goroutines from its first
+// use, one for grace periods and one for callbacks, until Close.
 type Domain struct {
 	_ noCopy
 
-	// Read side. Written by readers (slots) and by the grace-period
-	// goroutine (ctl); read by everyone.
-	ctl       atomic.Uint64 // ctlIdx | ctlReady | ctlYield | ctlClosed
+	// The read side (read.go): readers write the slots; the grace-period
+	// goroutine writes ctl's index, setup and holders of mu its other bits.
+	ctl       atomic.Uint64 // ctlIdx | ctlReady | ctlYield | ctlClosed | ctlHooked
 	shardMask uint32
 	shards    []shard
 	ovf       overflow
 
-	// Grace-period sequence. Written by the grace-period goroutine only.
-	started   atomic.Uint64 // number of grace periods started
-	completed atomic.Uint64 // number of grace periods completed
-	expWant   atomic.Uint64 // highest grace period an expedited caller waits for
+	started   atomic.Uint64 // grace periods started; written by the grace-period goroutine
+	completed atomic.Uint64 // grace periods completed; written by the grace-period goroutine
+	expWant   atomic.Uint64 // highest grace period an expedited caller waits for; written under mu
 
-	once sync.Once // initializes the fields below and the read side
-	id   uint64    // names the Domain in messages
-
-	mu sync.Mutex // guards the fields below
-
-	want    uint64        // highest grace period anyone waits for
-	gpDone  chan struct{} // closed when the next grace period completes
-	longest time.Duration // longest grace period so far
-	stalls  uint64
-
-	open     []func() // callbacks queued since the last grace period started
-	sealed   []batch  // callbacks waiting for their grace period, oldest first
-	ready    []batch  // callbacks whose grace period has ended, oldest first
-	spare    [][]func()
-	queued   uint64        // callbacks ever queued
-	invoked  uint64        // callbacks ever invoked (run to completion or panicked)
-	panics   uint64        // callbacks that panicked
-	progress chan struct{} // closed when invoked advances
-	invoker  int64         // goroutine id of the callback goroutine
-
-	closing bool // Close has begun; closed is ctl&ctlClosed
-
-	// Stall diagnosis: goroutines blocked in a wait on d, and what those
-	// asked by the last probe said (see stall.go).
-	blocked int
-	probe   chan struct{}
-	answers []string
-
+	once    sync.Once // runs setup, which writes the fields up to mu
+	id      uint64    // names the Domain in messages
+	opts    options
+	invoker int64         // goroutine id of the callback goroutine
 	kickGP  chan struct{} // wakes the grace-period goroutine
 	kickInv chan struct{} // wakes the callback goroutine
 	wg      sync.WaitGroup
 
-	opts options
+	mu       sync.Mutex    // guards the fields below
+	want     uint64        // highest grace period anyone waits for
+	gpDone   chan struct{} // closed when the next grace period completes
+	longest  time.Duration // longest grace period so far
+	stalls   uint64        // stall reports delivered
+	open     []func()      // callbacks queued since the last grace period started
+	sealed   []batch       // callbacks waiting for their grace period, oldest first
+	ready    []batch       // callbacks whose grace period has ended, oldest first
+	spare    [][]func()    // emptied batches, for reuse
+	queued   uint64        // callbacks ever queued
+	invoked  uint64        // callbacks ever run (to completion or to a panic)
+	panics   uint64        // callbacks that panicked
+	progress chan struct{} // closed when invoked advances
+	blocked  int           // goroutines blocked in a wait on d (stall.go)
+	probe    chan struct{} // closed to ask them for their stacks
+	answers  []string      // their stacks
 }
 
 // A batch is a group of callbacks that one grace period serves.
@@ -91,13 +79,10 @@ type options struct {
 	stallHandler func(StallReport)
 	panicHandler func(any)
 	debug        bool
-
-	hookOptions // test hooks; empty unless built with -tags rcuinject
+	hookOptions  // test hooks; empty unless built with -tags rcuinject
 }
 
-func defaultOptions() options {
-	return options{maxPending: DefaultMaxPending, stallTimeout: DefaultStallTimeout}
-}
+var defaults = options{maxPending: DefaultMaxPending, stallTimeout: DefaultStallTimeout}
 
 // An Option configures a Domain in New.
 type Option func(*options)
@@ -151,42 +136,36 @@ func WithPanicHandler(h func(v any)) Option {
 // While any debug Domain is open, every ReadLock of every Domain records the
 // goroutine and stack that opened it, and:
 //
-//   - Pointer.Load and List.All panic when the calling goroutine holds no
-//     read section;
-//   - Pointer.Load panics when the goroutine holds sections only of other
-//     Domains than the one the Pointer was first loaded under, and List.All
-//     when it holds none of the List's Domain: the grace periods of the
-//     right Domain would not wait for that reader;
+//   - Pointer.Load and List.All panic outside every read section, and
+//     inside sections only of Domains whose grace periods do not protect
+//     the value: for a Pointer, other Domains than the one it was first
+//     loaded under; for a List, other Domains than its own;
 //   - Synchronize, SynchronizeExpedited, WaitFor and Barrier of a debug
-//     Domain panic when the calling goroutine holds a read section of that
-//     same Domain, which would deadlock;
+//     Domain panic inside a read section of the same Domain (self-deadlock);
 //   - stall reports of a debug Domain carry the stack of the oldest
 //     section that holds the grace period.
 //
-// Sections opened before the first debug Domain was created are not known
+// Sections opened before the first debug Domain was created are unknown
 // to these checks.
 func WithDebug() Option { return func(o *options) { o.debug = true } }
 
 // New returns a Domain configured by opts.
 func New(opts ...Option) *Domain {
+	o := defaults
+	for _, opt := range opts {
+		opt(&o)
+	}
 	d := new(Domain)
-	d.once.Do(func() {
-		o := defaultOptions()
-		for _, opt := range opts {
-			opt(&o)
-		}
-		d.setup(o)
-	})
+	d.once.Do(func() { d.setup(o) })
 	return d
 }
 
 var domainIDs atomic.Uint64
 
-// init makes sure d is set up, with the default options if New did not
-// set it up.
+// init sets d up with the default options, unless it is set up.
 func (d *Domain) init() {
 	if d.ctl.Load()&ctlReady == 0 {
-		d.once.Do(func() { d.setup(defaultOptions()) })
+		d.once.Do(func() { d.setup(defaults) })
 	}
 }
 
@@ -204,7 +183,7 @@ func (d *Domain) setup(o options) {
 	}
 	d.shards = make([]shard, n)
 	d.shardMask = uint32(n - 1)
-	if d.opts.debug {
+	if o.debug {
 		tracking.live.Add(1)
 	}
 	started := make(chan int64)
@@ -212,7 +191,11 @@ func (d *Domain) setup(o options) {
 	go d.gpLoop()
 	go d.invokeLoop(started)
 	d.invoker = <-started
-	d.setCtl(ctlReady, true) // publishes the fields above to lock-free readers
+	bits := uint64(ctlReady)
+	if o.hooked() {
+		bits |= ctlHooked // every ReadLock takes the slow path, which has the hook
+	}
+	d.setCtl(bits, true) // publishes the fields above to lock-free readers
 }
 
 // String names d in messages: "rcu.Domain 3 (0xc000012345)".
@@ -223,25 +206,24 @@ func (d *Domain) String() string { return fmt.Sprintf("rcu.Domain %d (%p)", d.id
 // then it stops d's goroutines. Calls made while Close waits are accepted.
 // After Close returns, every method of d panics, except that ReadUnlock
 // still ends sections opened before, Stats still reports, and the
-// context-aware methods return ErrClosed. Close must not be called from a
-// callback.
+// context-aware methods return ErrClosed. Close must be called once, and
+// not from a callback.
 func (d *Domain) Close() {
 	d.init()
 	if d.isInvoker() {
 		panic("rcu: Close called from a callback of the same Domain (it would wait for itself)")
 	}
 	d.mu.Lock()
-	if d.closing {
-		d.mu.Unlock()
-		panic("rcu: Close of a closed Domain")
-	}
-	d.closing = true
-	for d.pending() > 0 || d.want > d.completed.Load() {
+	for !d.isClosed() && (d.pending() > 0 || d.want > d.completed.Load()) {
 		ch := d.progress
 		if d.pending() == 0 {
 			ch = d.gpDone // only grace periods are outstanding
 		}
-		d.block(nil, ch)
+		d.block(context.Background(), ch)
+	}
+	if d.isClosed() { // by an earlier Close, or one that ran while this one waited
+		d.mu.Unlock()
+		panic("rcu: Close of a closed Domain")
 	}
 	d.setCtl(ctlClosed, true)
 	d.mu.Unlock()
@@ -253,35 +235,33 @@ func (d *Domain) Close() {
 	}
 }
 
-// isClosed reports whether Close has finished.
+// isClosed reports whether Close has closed d.
 func (d *Domain) isClosed() bool { return d.ctl.Load()&ctlClosed != 0 }
 
-// mustOpen panics if d is closed; otherwise it makes sure d is set up.
+// mustOpen sets d up if needed and panics if it is closed: the edge of the
+// public methods that neither wait nor can return ErrClosed.
 func (d *Domain) mustOpen(method string) {
 	d.init()
 	if d.isClosed() {
-		panic("rcu: " + method + " on a closed Domain")
+		must(method, ErrClosed)
 	}
 }
 
-// must turns an error of an internal wait into the panic of the public
-// method that cannot return it.
+// must turns ErrClosed from an internal wait into the panic of the public
+// method that has no error to return.
 func must(method string, err error) {
 	if err != nil {
 		panic("rcu: " + method + " on a closed Domain")
 	}
 }
 
-func (d *Domain) setCtl(bit uint64, on bool) {
-	for {
-		old := d.ctl.Load()
-		nw := old &^ bit
-		if on {
-			nw |= bit
-		}
-		if old == nw || d.ctl.CompareAndSwap(old, nw) {
-			return
-		}
+// setCtl sets or clears bits of ctl, without writing it when they already
+// are as asked: every ReadLock reads ctl's cache line.
+func (d *Domain) setCtl(bits uint64, on bool) {
+	if old := d.ctl.Load(); on && old&bits != bits {
+		d.ctl.Or(bits)
+	} else if !on && old&bits != 0 {
+		d.ctl.And(^bits)
 	}
 }
 
@@ -304,11 +284,11 @@ type Stats struct {
 	StallReports     uint64        // stall reports delivered
 }
 
-// Stats returns d's counters, also after Close. Counters are read together
-// under one lock, so CallbacksQueued == CallbacksInvoked + CallbacksPending
-// always holds.
+// Stats returns d's counters, also after Close, and without starting a
+// zero Domain that has not been used. The counters are read together
+// under one lock, so CallbacksQueued == CallbacksInvoked +
+// CallbacksPending always holds.
 func (d *Domain) Stats() Stats {
-	d.init()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return Stats{

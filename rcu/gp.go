@@ -12,10 +12,11 @@ package rcu
 //  5. end: completed = n; waiters wake; callbacks sealed for n become ready.
 //
 // Why every section that began before step 1 has ended by step 5: such a
-// section counted itself (a CAS on its slot) before started = n was stored.
-// Every atomic here is sequentially consistent, so both scans (steps 2 and
-// 4) read its slot after that CAS; one of them scans its index, and that
-// scan waits until the section's ReadUnlock. Step 2 is what catches a
+// section counted itself (a CAS on its slot, or an add to the overflow's
+// count) before started = n was stored. Every atomic here is sequentially
+// consistent, so both scans (steps 2 and 4) read its count after that;
+// one of them scans its index, and that scan waits until the section's
+// ReadUnlock. Step 2 is what catches a
 // straggler: a section that sampled the index just before an earlier flip
 // and counted itself only after that grace period scanned, so that it now
 // sits under the inactive index. Skipping step 2 is the classic counter-flip
@@ -45,29 +46,28 @@ type Cookie uint64
 // (like get_state_synchronize_rcu). It neither starts nor waits for one.
 func (d *Domain) Snapshot() Cookie {
 	d.mustOpen("Snapshot")
-	return Cookie(d.started.Load() + 1)
+	return d.next()
 }
+
+// next is the first grace period that begins after the call.
+func (d *Domain) next() Cookie { return Cookie(d.started.Load() + 1) } // pairs with step 1 in gpLoop
 
 // Poll reports whether a full grace period has elapsed since Snapshot
 // returned c (like poll_state_synchronize_rcu). It never blocks and never
-// starts a grace period. Every section that began before that Snapshot
-// ended before a Poll that returns true.
+// starts a grace period. The end of every section that began before that
+// Snapshot synchronizes before a Poll that returns true.
 func (d *Domain) Poll(c Cookie) bool {
 	d.mustOpen("Poll")
-	if d.opts.fault(faultPollEarly) {
-		c--
-	}
 	return d.polled(c)
 }
 
-func (d *Domain) polled(c Cookie) bool { return d.completed.Load() >= uint64(c) }
+func (d *Domain) polled(c Cookie) bool { return d.completed.Load() >= uint64(c) } // pairs with step 5 in gpLoop
 
 // WaitFor returns at once if Poll(c) is true, and otherwise starts the
 // grace periods needed and waits for them (like cond_synchronize_rcu).
 func (d *Domain) WaitFor(c Cookie) {
-	d.mustOpen("WaitFor")
-	d.checkReader("WaitFor")
-	must("WaitFor", d.wait(nil, c, false))
+	d.edge("WaitFor")
+	must("WaitFor", d.wait(context.Background(), c, false))
 }
 
 // Synchronize waits until every read section of d that began before the
@@ -82,61 +82,49 @@ func (d *Domain) WaitFor(c Cookie) {
 // Calling Synchronize inside a read section of d deadlocks: the stall
 // report says so, and WithDebug makes it panic instead.
 func (d *Domain) Synchronize() {
-	d.mustOpen("Synchronize")
-	d.checkReader("Synchronize")
-	must("Synchronize", d.wait(nil, d.snapshot(), false))
+	d.edge("Synchronize")
+	must("Synchronize", d.wait(context.Background(), d.next(), false))
 }
 
 // SynchronizeExpedited is Synchronize for callers that trade CPU for
 // latency: the grace period polls its readers in a yield loop instead of
 // sleeping between polls.
 func (d *Domain) SynchronizeExpedited() {
-	d.mustOpen("SynchronizeExpedited")
-	d.checkReader("SynchronizeExpedited")
-	must("SynchronizeExpedited", d.wait(nil, d.snapshot(), true))
+	d.edge("SynchronizeExpedited")
+	must("SynchronizeExpedited", d.wait(context.Background(), d.next(), true))
 }
 
 // SynchronizeContext is Synchronize that gives up when ctx is done. It then
 // returns ctx.Err(); the grace period it asked for still runs, and d stays
 // fully usable. On a closed Domain it returns ErrClosed.
 func (d *Domain) SynchronizeContext(ctx context.Context) error {
+	d.edge("SynchronizeContext")
+	return d.wait(ctx, d.next(), false)
+}
+
+// edge begins every public wait: it sets d up and, under WithDebug,
+// panics when the caller holds a section of d.
+func (d *Domain) edge(method string) {
 	d.init()
-	d.checkReader("SynchronizeContext")
-	return d.wait(ctx, d.snapshot(), false)
+	d.checkReader(method)
 }
 
-// snapshot is the cookie Synchronize waits for. With faultNoShare every
-// caller asks for a grace period of its own.
-func (d *Domain) snapshot() Cookie {
-	if !d.opts.fault(faultNoShare) {
-		return Cookie(d.started.Load() + 1)
-	}
-	d.mu.Lock()
-	c := max(d.want, d.started.Load()) + 1
-	d.want = c
-	d.mu.Unlock()
-	d.kick(d.kickGP)
-	return Cookie(c)
-}
-
-// wait requests grace period c and waits until it has completed or ctx
-// (nil: never) is done. It returns ErrClosed on a closed Domain.
+// wait requests grace period c and waits until it has completed or ctx is
+// done. It returns ErrClosed on a closed Domain.
 func (d *Domain) wait(ctx context.Context, c Cookie, expedited bool) error {
+	if d.isClosed() {
+		return ErrClosed
+	}
 	if d.polled(c) {
 		return nil
-	}
-	if expedited {
-		for { // expWant = max(expWant, c)
-			old := d.expWant.Load()
-			if old >= uint64(c) || d.expWant.CompareAndSwap(old, uint64(c)) {
-				break
-			}
-		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.isClosed() {
 		return ErrClosed
+	}
+	if expedited && d.expWant.Load() < uint64(c) {
+		d.expWant.Store(uint64(c)) // read by waitReaders
 	}
 	if d.want < uint64(c) {
 		d.want = uint64(c)
@@ -174,7 +162,7 @@ func (d *Domain) gpLoop() {
 		runtime.Gosched()
 		d.mu.Lock()
 		n := d.started.Load() + 1
-		d.started.Store(n) // pairs with the load in Snapshot
+		d.started.Store(n) // step 1; pairs with the Load in next
 		if len(d.open) > 0 {
 			d.sealed = append(d.sealed, batch{gp: n, fns: d.open})
 			d.open = d.takeSpare()
@@ -194,7 +182,7 @@ func (d *Domain) gpLoop() {
 		elapsed := time.Since(start)
 
 		d.mu.Lock()
-		d.completed.Store(n) // step 5; pairs with the load in polled
+		d.completed.Store(n) // step 5; pairs with the Load in polled
 		d.longest = max(d.longest, elapsed)
 		for len(d.sealed) > 0 && d.sealed[0].gp <= n {
 			d.ready = append(d.ready, d.sealed[0])
@@ -209,13 +197,10 @@ func (d *Domain) gpLoop() {
 
 // updateYield sets ctlYield, with d.mu held, while a grace period is
 // pending or running, or a goroutine waits on d: new readers then yield
-// once before they begin (readLockSlow). Without it, on a machine with
-// more runnable readers than Ps, a reader preempted inside its section
-// holds the grace period until the scheduler runs it again, a time slice
-// later, and a waiter that the grace period's end has woken waits in the
-// run queue behind readers that never yield; so did the grace-period
-// goroutine itself. The yield makes every ReadLock a scheduling point
-// while, and only while, someone waits.
+// now and then before they begin (readLockSlow), so that a reader
+// preempted inside its section, a waiter woken by a grace period's end,
+// or the grace-period goroutine itself does not wait for a whole time
+// slice behind busy readers (see the package documentation).
 func (d *Domain) updateYield() {
 	c := d.completed.Load()
 	d.setCtl(ctlYield, d.blocked > 0 || d.want > c || d.started.Load() > c || len(d.open) > 0)
@@ -233,9 +218,6 @@ const (
 // waitReaders waits until no section is counted under index idx, on behalf
 // of grace period n, which began at start.
 func (d *Domain) waitReaders(n, idx uint64, start time.Time) {
-	if d.opts.fault(faultNoReaderWait) {
-		return
-	}
 	sleep := firstSleep
 	nextStall := d.opts.stallTimeout
 	for polls := 0; ; polls++ {
@@ -243,11 +225,9 @@ func (d *Domain) waitReaders(n, idx uint64, start time.Time) {
 		if readers == 0 {
 			return
 		}
-		if nextStall > 0 {
-			if waited := time.Since(start); waited >= nextStall {
-				d.reportStall(n, idx, readers, waited)
-				nextStall += d.opts.stallTimeout
-			}
+		if waited := time.Since(start); nextStall > 0 && waited >= nextStall {
+			d.reportStall(n, idx, readers, waited)
+			nextStall += d.opts.stallTimeout
 		}
 		expedited := d.expWant.Load() >= n
 		switch {

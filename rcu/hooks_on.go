@@ -2,10 +2,8 @@
 
 package rcu
 
-// This file exists only in builds with -tags rcuinject.
-
 // A Point names a place in the read or grace-period path where an injector
-// runs.
+// runs. (Only in builds with -tags rcuinject, as all of this file.)
 type Point = point
 
 // The injection points.
@@ -17,18 +15,23 @@ const (
 	PointInvoke      = pointInvoke
 )
 
+var pointNames = [...]string{"point(?)", "read-sampled", "gp-start", "gp-flipped", "gp-end", "invoke"}
+
+// String is the point's name, which rcuops.Point spells the same way.
+func (p point) String() string {
+	if int(p) < len(pointNames) {
+		return pointNames[p]
+	}
+	return pointNames[0]
+}
+
 // A Fault is a set of deliberate bugs for negative tests.
 type Fault = fault
 
 // The faults.
 const (
-	FaultNoReaderWait   = faultNoReaderWait
-	FaultSkipStragglers = faultSkipStragglers
-	FaultCallImmediate  = faultCallImmediate
-	FaultBarrierNoWait  = faultBarrierNoWait
-	FaultPollEarly      = faultPollEarly
-	FaultNoShare        = faultNoShare
-	FaultNoYield        = faultNoYield
+	FaultSkipStragglers = faultSkipStragglers // grace periods skip the wait on the inactive index
+	FaultNoYield        = faultNoYield        // readers do not yield while a grace period is pending
 )
 
 type hookOptions struct {
@@ -44,6 +47,7 @@ func WithInjector(f func(Point)) Option { return func(o *options) { o.injector =
 func WithFaults(f Fault) Option { return func(o *options) { o.faults = f } }
 
 func (o *hookOptions) fault(f fault) bool { return o.faults&f != 0 }
+func (o *hookOptions) hooked() bool       { return o.injector != nil }
 
 func (d *Domain) inject(p point) {
 	if f := d.opts.injector; f != nil {

@@ -3,6 +3,7 @@ package rcu_test
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -13,12 +14,26 @@ import (
 	"github.com/rcukit/rcukit/rcu"
 )
 
+// intList is the part of *rcu.List[int] that
+// checkListRemovedElementStaysSafe uses; newIntList makes one on d whose
+// removed values go to reclaim.
+type intList interface {
+	PushBack(int) *rcu.Element[int]
+	Remove(*rcu.Element[int]) bool
+	Replace(*rcu.Element[int], int) (*rcu.Element[int], bool)
+	All() iter.Seq[*rcu.Element[int]]
+}
+
+type newIntList func(d *rcu.Domain, reclaim func(int)) intList
+
+func referenceList(d *rcu.Domain, reclaim func(int)) intList { return rcu.NewList(d, reclaim) }
+
 // checkListRemovedElementStaysSafe: a reader paused on an element that is
 // then removed walks on to the rest of the list, and nothing it can reach
 // is reclaimed until it leaves its section.
-func checkListRemovedElementStaysSafe(d *rcu.Domain) error {
+func checkListRemovedElementStaysSafe(d *rcu.Domain, newList newIntList) error {
 	var reclaimed sync.Map
-	l := rcu.NewList(d, func(v int) {
+	l := newList(d, func(v int) {
 		if _, dup := reclaimed.LoadOrStore(v, true); dup {
 			panic(fmt.Sprintf("value %d reclaimed twice", v))
 		}
@@ -79,7 +94,7 @@ func checkListRemovedElementStaysSafe(d *rcu.Domain) error {
 func TestListRemovedElementStaysSafe(t *testing.T) {
 	d := rcu.New()
 	t.Cleanup(d.Close)
-	if err := checkListRemovedElementStaysSafe(d); err != nil {
+	if err := checkListRemovedElementStaysSafe(d, referenceList); err != nil {
 		t.Fatal(err)
 	}
 }

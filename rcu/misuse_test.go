@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,6 +100,41 @@ func TestClosedDomainPanics(t *testing.T) {
 		"Close":                d.Close,
 	} {
 		t.Run(name, func(t *testing.T) { mustPanic(t, "closed Domain", f) })
+	}
+}
+
+// TestConcurrentClosePanicsOnce: of two Closes at once, one closes the
+// Domain and the other panics once it is closed.
+func TestConcurrentClosePanicsOnce(t *testing.T) {
+	d := rcu.New()
+	d.Call(func() {})
+	var panics atomic.Int32
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			defer func() {
+				if v := recover(); v != nil {
+					if !strings.Contains(fmt.Sprint(v), "rcu: Close of a closed Domain") {
+						t.Errorf("Close panicked with %v", v)
+					}
+					panics.Add(1)
+				}
+			}()
+			d.Close()
+		})
+	}
+	wg.Wait()
+	if n := panics.Load(); n != 1 {
+		t.Errorf("%d of two concurrent Closes panicked, want 1", n)
+	}
+}
+
+// TestStatsOfUnusedZeroDomain: Stats of a zero Domain that was never used
+// reports zeros and starts nothing (goleak would see its goroutines).
+func TestStatsOfUnusedZeroDomain(t *testing.T) {
+	var d rcu.Domain
+	if s := d.Stats(); s != (rcu.Stats{}) {
+		t.Errorf("Stats of an unused zero Domain = %+v", s)
 	}
 }
 

@@ -1,22 +1,11 @@
 package rcu
 
-// Stall reports: what a grace period that waits too long for its readers
-// says, and how it finds out who is waiting for it.
-//
-// A grace period held up for the stall timeout is nearly always one of
-// two bugs: a ReadLock whose ReadUnlock was forgotten, or a wait for a
-// grace period (Synchronize, Barrier, ...) called inside a read section of
-// the same Domain, which waits for itself. The report names both, with the
-// stacks of the goroutines blocked in waits on the Domain: a goroutine
-// that waits from inside a section shows it in its stack.
-//
-// The waiters are found without any cost to waits that do not stall.
-// Every wait blocks through block, which also listens on d.probe. To ask,
-// the grace-period goroutine swaps in a fresh probe channel and closes the
-// old one: every goroutine blocked on it wakes, appends its own stack to
-// d.answers, and goes back to waiting on the fresh channel. The report
-// counts the waiters exactly (d.blocked) and carries the stacks of those
-// that answered within a millisecond.
+// Stall reports, and how a grace period that waits too long finds who
+// waits for it at no cost to waits that do not stall: every wait blocks
+// in block, which also listens on d.probe. To ask, the grace-period
+// goroutine closes the probe channel and swaps in a fresh one; each waiter
+// wakes, appends its stack to d.answers and waits on. The report counts
+// the waiters exactly and has the stacks of those that answered in time.
 
 import (
 	"context"
@@ -27,7 +16,10 @@ import (
 )
 
 // A StallReport describes a grace period that has waited for readers
-// longer than the stall timeout. Its String method is the full report.
+// longer than the stall timeout. That is nearly always one of two bugs: a
+// ReadLock whose ReadUnlock was forgotten, or a grace-period wait called
+// inside a read section of the same Domain, which waits for itself. Its
+// String method is the full report, which names both.
 type StallReport struct {
 	Domain  string        // the Domain, as its String method names it
 	GP      uint64        // the grace period's sequence number
@@ -54,11 +46,10 @@ func (r StallReport) String() string {
 	fmt.Fprintf(&b, "rcu: stall: grace period %d of %s has waited %v for %d read section(s) that began before it and have not ended",
 		r.GP, r.Domain, r.Waited.Round(time.Millisecond), r.Readers)
 	if r.Stack != "" {
-		fmt.Fprintf(&b, "; the oldest has been open for %v, since:\n%s", r.Held.Round(time.Millisecond), r.Stack)
+		fmt.Fprintf(&b, "; the oldest has been open for %v, since:\n%s\n", r.Held.Round(time.Millisecond), r.Stack)
 	} else {
-		b.WriteString(" (rcu.WithDebug records where each section began)")
+		b.WriteString(" (rcu.WithDebug records where each section began)\n")
 	}
-	b.WriteString("\n")
 	if r.SelfWait {
 		b.WriteString("rcu: stall: a goroutine waits for this grace period from inside Domain.Read: a grace-period wait (Synchronize, Barrier, ...) called inside a read section of the same Domain waits for itself and never returns\n")
 	}
@@ -66,48 +57,39 @@ func (r StallReport) String() string {
 	if r.Waiters > 0 {
 		fmt.Fprintf(&b, "rcu: stall: %d goroutine(s) are blocked waiting on this Domain; a waiter that holds one of its read sections waits for itself", r.Waiters)
 		if len(r.WaiterStacks) > 0 {
-			b.WriteString(":\n")
-			b.WriteString(strings.Join(r.WaiterStacks, "\n"))
+			b.WriteString(":\n" + strings.Join(r.WaiterStacks, "\n"))
 		}
 		b.WriteString("\n")
 	}
 	return b.String()
 }
 
-// block waits, with d.mu held, until ch is closed or ctx (nil: never) is
-// done; it releases d.mu meanwhile and holds it again when it returns. A
-// stall probe that wakes it gets its stack, and it waits on.
+// block waits, with d.mu held, until ch is closed or ctx is done; it
+// releases d.mu meanwhile and holds it again when it returns. A stall
+// probe that wakes it gets its stack, and it waits on.
 func (d *Domain) block(ctx context.Context, ch <-chan struct{}) error {
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
 	for {
 		probe := d.probe
 		d.blocked++
 		d.updateYield()
 		d.mu.Unlock()
 		var err error
-		probed := false
+		var stack []byte
 		select {
 		case <-ch:
-		case <-done:
+		case <-ctx.Done():
 			err = ctx.Err()
 		case <-probe:
-			probed = true
-		}
-		var stack string
-		if probed {
-			buf := make([]byte, 16<<10)
-			stack = string(buf[:runtime.Stack(buf, false)])
+			stack = make([]byte, 16<<10)
+			stack = stack[:runtime.Stack(stack, false)]
 		}
 		d.mu.Lock()
 		d.blocked--
 		d.updateYield()
-		if !probed {
+		if stack == nil {
 			return err
 		}
-		d.answers = append(d.answers, stack)
+		d.answers = append(d.answers, string(stack))
 	}
 }
 
@@ -127,14 +109,11 @@ func (d *Domain) reportStall(n, idx uint64, readers int, waited time.Duration) {
 		time.Sleep(time.Millisecond) // let the waiters answer
 	}
 	d.mu.Lock()
-	r.WaiterStacks = d.answers
-	d.answers = nil
+	r.WaiterStacks, d.answers = d.answers, nil
 	d.stalls++
 	d.mu.Unlock()
 	for _, s := range r.WaiterStacks {
-		if strings.Contains(s, "rcu.(*Domain).Read(") {
-			r.SelfWait = true
-		}
+		r.SelfWait = r.SelfWait || strings.Contains(s, "rcu.(*Domain).Read(")
 	}
 	if h := d.opts.stallHandler; h != nil {
 		h(r)
