@@ -34,8 +34,8 @@ allow rcuops                               # the contract: standard library only
 allow model                                # standard library only: the spec stays independent
 allow internal/progress                    # standard library only
 allow linearize "$mod/model" 'github.com/anishathalye/porcupine'
-allow torture "$mod/rcuops" "$mod/model" "$mod/linearize" "$mod/internal/progress" 'github.com/anishathalye/porcupine' # never rcu: it judges any implementation
-allow fuzz "$mod/rcuops" "$mod/model" "$mod/linearize" "$mod/torture" "$mod/internal/progress" 'github.com/anishathalye/porcupine' # judges outside implementations: never rcu nor torture/flavors
-allow fuzz/conformance "$mod/rcuops" "$mod/fuzz" "$mod/model" "$mod/linearize" "$mod/torture" "$mod/internal/progress" 'github.com/anishathalye/porcupine'
+allow torture "$mod/rcuops" "$mod/model" "$mod/linearize" "$mod/internal/progress" 'github.com/anishathalye/porcupine' # never rcu nor the kit: it judges any implementation
+allow fuzz "$mod/rcuops" "$mod/model" "$mod/linearize" "$mod/internal/progress" 'github.com/anishathalye/porcupine' # judges outside implementations: never rcu nor torture/flavors
+allow rcutest "$mod/rcuops" "$mod/fuzz" "$mod/model" "$mod/linearize" "$mod/torture" "$mod/internal/progress" 'github.com/anishathalye/porcupine' # the kit: never rcu nor torture/flavors
 [ $fail = 0 ] && echo "import direction: ok"
 exit $fail

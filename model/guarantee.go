@@ -103,7 +103,7 @@ var guarantees = []Guarantee{
 	{CallbackEarly, Callbacks, "a callback ran while a reader that began before its Call was still inside", ByModel | ByTorture | ByKit, early},
 	{BarrierEarly, Barriers, "Barrier returned before a callback queued before it had run", ByModel | ByTorture | ByKit, nil},
 	{ReclaimCurrent, Reclamation, "the current version was reclaimed", ByModel, nil},
-	{ReclaimWhileHeld, Reclamation, "a version was reclaimed while a reader that saw it was still inside", ByModel, []Rule{ReadReclaimed}},
+	{ReclaimWhileHeld, Reclamation, "a version was reclaimed while a reader that saw it was still inside", ByModel | ByTorture, []Rule{ReadReclaimed}},
 	{ListRemove, ListSemantics, "a list Remove's result that no linearization explains", ByModel, nil},
 	{ListReplace, ListSemantics, "a list Replace's result that no linearization explains", ByModel, nil},
 	{ListReadReclaimed, ListSemantics, "a list reader saw a reclaimed element", ByModel, nil},

@@ -45,7 +45,7 @@ var kinds = [numKinds]struct {
 	name string
 	rule model.Rule
 }{
-	KindPipe:          {"pipe", model.SyncEarly},
+	KindPipe:          {"pipe", model.ReclaimWhileHeld},
 	KindFreed:         {"freed", model.ReadReclaimed},
 	KindUninitialized: {"uninitialized", model.ReadHalfInitialized},
 	KindReused:        {"reused", model.ReadReclaimed},

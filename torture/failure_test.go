@@ -68,7 +68,7 @@ func TestFailure(t *testing.T) {
 	if got, want := pipe.String(), "pipe x3: reader 1 saw element v9 at age 2"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
 	}
-	if pipe.Rule() != model.SyncEarly {
+	if pipe.Rule() != model.ReclaimWhileHeld {
 		t.Errorf("a pipe failure's rule is %q", pipe.Rule())
 	}
 	check := torture.Failure{Kind: torture.KindCheck, Count: 1, First: "the history is illegal",

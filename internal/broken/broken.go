@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rcukit/rcukit/internal/impl"
+	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/rcu"
 	"github.com/rcukit/rcukit/rcuops"
@@ -147,6 +148,8 @@ var bugs = append([]Bug{
 	})},
 	{Name: "poll-in-flight", Doc: "Snapshot returns the grace period in progress", Breaks: []model.Rule{model.PollEarly}, For: Kit, New: onReference(pollInFlight)},
 	{Name: "register-noop", Doc: "registered readers are not seen by grace periods", Breaks: []model.Rule{model.SyncEarly}, For: Kit, New: onTrivial(registerNoop)},
+	{Name: "gp-per-callback", Doc: "every callback waits for a grace period of its own", Breaks: []model.Rule{model.Progress}, For: Kit, New: onReference(gpPerCallback)},
+	{Name: "instances-shared", Doc: "every instance is a view of one shared domain", Breaks: []model.Rule{model.Progress}, For: Kit, New: newInstancesShared()},
 }, injectBugs...)
 
 // onReference makes a Bug's New from an edit of the reference's ops.
@@ -294,15 +297,25 @@ type nestWaiter struct {
 	rcuops.Reader
 	gps    *atomic.Int64
 	depth  int
-	waited int // milliseconds this reader has waited; it gives up after giveUp
+	waited time.Duration // progress time this reader has waited; it gives up after giveUp
 }
 
-const giveUp = 1200 // milliseconds
+// giveUp is how long, in progress time (internal/progress), a nested Lock
+// waits before it gives up. The kit's negative control runs this bug with
+// a patience of 1 s: the check sees the wait (it waits 1 s of progress
+// time for the nested Lock), and the fixture, which then waits up to 1 s
+// more for the check's goroutines, sees them end and closes the instance.
+const giveUp = 1500 * time.Millisecond
 
 func (r *nestWaiter) Lock() {
-	for r.depth > 0 && r.gps.Load() > 0 && r.waited < giveUp {
-		time.Sleep(time.Millisecond)
-		r.waited++
+	if r.depth > 0 && r.gps.Load() > 0 && r.waited < giveUp {
+		c := progress.Acquire()
+		start := c.Now()
+		for r.gps.Load() > 0 && r.waited+c.Since(start) < giveUp {
+			time.Sleep(time.Millisecond)
+		}
+		r.waited += c.Since(start)
+		progress.Release(c)
 	}
 	r.depth++
 	r.Reader.Lock()
@@ -419,3 +432,55 @@ type noopReader struct{}
 
 func (noopReader) Lock()   { runtime.Gosched() }
 func (noopReader) Unlock() {}
+
+// gpPerCallback: Call hands every callback to a goroutine that waits for
+// a grace period of its own before it runs it, one after another.
+func gpPerCallback(o *rcuops.Ops, _ *rcu.Domain) {
+	q := make(chan func(), 1<<12)
+	var queued, ran atomic.Int64
+	done := make(chan struct{})
+	synchronize, closeOps := o.Synchronize, o.Close
+	go func() {
+		defer close(done)
+		for f := range q {
+			synchronize()
+			f()
+			ran.Add(1)
+		}
+	}()
+	o.Call = func(f func()) { queued.Add(1); q <- f }
+	o.Barrier = func() {
+		for target := queued.Load(); ran.Load() < target; {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	o.Pending = func() uint64 { return uint64(queued.Load() - ran.Load()) }
+	o.Close = func() { close(q); <-done; closeOps() }
+}
+
+// newInstancesShared makes New hand out views of one reference domain,
+// made by the first New and closed by the last view's Close, as an RCU
+// with global state would.
+func newInstancesShared() func(rcuops.Env) *rcuops.Ops {
+	var mu sync.Mutex
+	var shared *rcuops.Ops
+	views := 0
+	return func(env rcuops.Env) *rcuops.Ops {
+		mu.Lock()
+		defer mu.Unlock()
+		if views == 0 {
+			shared, _ = impl.Reference(env)
+		}
+		views++
+		view := *shared
+		closeShared := shared.Close
+		view.Close = func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if views--; views == 0 {
+				closeShared()
+			}
+		}
+		return &view
+	}
+}

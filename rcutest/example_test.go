@@ -1,11 +1,11 @@
-package conformance_test
+package rcutest_test
 
 import (
 	"fmt"
-	"github.com/rcukit/rcukit/rcuops"
 	"sync"
 
-	"github.com/rcukit/rcukit/fuzz/conformance"
+	"github.com/rcukit/rcukit/rcuops"
+	"github.com/rcukit/rcukit/rcutest"
 )
 
 // An RCU of one's own, as it would live in another module: read sections
@@ -40,10 +40,10 @@ func (r *rwReader) Unlock() {
 	}
 }
 
-// Validate an RCU that lives outside this module: describe it as a
+// Validate an RCU that lives outside this module: describe it as an
 // rcuops.Flavor (the ops table; entries left nil are skipped), then run
-// the suite. In a _test.go file, conformance.Test(t, flavor) runs the
-// same checks as subtests.
+// the suite. In a _test.go file, rcutest.Test(t, flavor) runs the same
+// checks as subtests, and says how to run a failing one again.
 func Example() {
 	flavor := rcuops.Flavor{
 		Name: "rwrcu",
@@ -56,13 +56,13 @@ func Example() {
 			}
 		},
 	}
-	err := conformance.Check(flavor,
+	report := rcutest.Run(flavor,
 		// Its readers wait behind a waiting grace period, as RWMutex
 		// readers wait behind a waiting writer: say so, or the check
 		// ReadersNeverWaitForGracePeriods fails.
-		conformance.BlockingReaders(),
+		rcutest.BlockingReaders(),
 	)
-	if err != nil {
+	if err := report.Err(); err != nil {
 		fmt.Println(err)
 		return
 	}

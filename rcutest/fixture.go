@@ -1,4 +1,4 @@
-package conformance
+package rcutest
 
 // The fixture of a guarantee check: a fresh instance of the flavor, and
 // the goroutines the check drives it from.
@@ -15,22 +15,23 @@ package conformance
 
 import (
 	"fmt"
+	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/rcuops"
-	"reflect"
 	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/rcukit/rcukit/internal/progress"
 )
 
 // hold is how long a check watches for something that must not happen.
 const hold = 50 * time.Millisecond
 
 type fixture struct {
+	clock    clock
+	flavor   rcuops.Flavor
 	ops      *rcuops.Ops
+	others   []*rcuops.Ops // more instances of the flavor (another), closed by finish
 	patience time.Duration
 	blocking bool // BlockingReaders was declared
 
@@ -46,8 +47,8 @@ type fixture struct {
 
 // newFixture builds a fresh instance. With inject, the instance's Env has
 // an injector that calls the hook the check installs with onInject.
-func newFixture(f rcuops.Flavor, o options, inject bool) *fixture {
-	x := &fixture{patience: o.patience, blocking: o.blocking}
+func newFixture(f rcuops.Flavor, o options, inject bool, c clock) *fixture {
+	x := &fixture{clock: c, flavor: f, patience: o.patience, blocking: o.blocking}
 	var env rcuops.Env
 	if inject {
 		env.Inject = func(p rcuops.Point) {
@@ -59,6 +60,15 @@ func newFixture(f rcuops.Flavor, o options, inject bool) *fixture {
 	x.ops = f.New(env)
 	validate(f.Name, x.ops)
 	return x
+}
+
+// another returns a second, independent instance of the flavor, which
+// finish closes.
+func (x *fixture) another() *rcuops.Ops {
+	ops := x.flavor.New(rcuops.Env{})
+	validate(x.flavor.Name, ops)
+	x.others = append(x.others, ops)
+	return ops
 }
 
 // onInject installs h as the injector.
@@ -121,7 +131,7 @@ func (x *fixture) begin(f func()) <-chan struct{} {
 // call runs f on a goroutine of its own and reports whether it returned
 // within patience; what is an operation that must return (Synchronize with
 // no reader inside, Call, Publish).
-func (x *fixture) call(f func()) bool { return within(x.spawn(f), x.patience) }
+func (x *fixture) call(f func()) bool { return x.within(x.spawn(f), x.patience) }
 
 // finish ends the check: it runs the cleanups, waits for the check's
 // goroutines and closes the instance. It returns a note when goroutines
@@ -131,104 +141,24 @@ func (x *fixture) finish() string {
 	for _, c := range slices.Backward(x.cleanups) {
 		c()
 	}
-	if !waitGroup(&x.wg, x.patience) {
+	if !x.waitGroup(&x.wg, x.patience) {
 		return fmt.Sprintf("goroutines of the check were still inside the implementation %v after every read section had ended; they are abandoned and the instance is not closed", x.patience)
 	}
-	if x.ops.Close != nil {
+	for _, ops := range append([]*rcuops.Ops{x.ops}, x.others...) {
+		if ops.Close == nil {
+			continue
+		}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			defer x.recover()
-			x.ops.Close()
+			ops.Close()
 		}()
-		if !within(done, x.patience) {
+		if !x.within(done, x.patience) {
 			return fmt.Sprintf("Close did not return within %v; its goroutine is abandoned", x.patience)
 		}
 	}
 	return ""
-}
-
-// The suite's waits are all measured in progress time (see package
-// internal/progress): time the process actually had to run. On a slow or
-// loaded machine they stretch in wall-clock time, so neither a correct
-// implementation's verdict (must happen within patience) nor a broken
-// one's (must not happen within hold) depends on the machine's speed.
-// The suite holds the clock for as long as it runs (suite.clock), so the
-// calls here only count references.
-
-// within waits until ch is closed or d of progress time has passed, and
-// reports whether ch was closed.
-func within(ch <-chan struct{}, d time.Duration) bool {
-	c := progress.Acquire()
-	defer progress.Release(c)
-	return c.Within(ch, d)
-}
-
-// pause waits for d of progress time.
-func pause(d time.Duration) {
-	c := progress.Acquire()
-	defer progress.Release(c)
-	c.Sleep(d, nil)
-}
-
-// watch polls bad for d of progress time and reports whether it ever held.
-func watch(d time.Duration, bad func() bool) bool {
-	c := progress.Acquire()
-	defer progress.Release(c)
-	return c.WaitFor(d, bad)
-}
-
-// waitAny waits until one of chs is closed, for at most d of progress
-// time, and returns its index, or -1.
-func waitAny(d time.Duration, chs ...<-chan struct{}) int {
-	c := progress.Acquire()
-	defer progress.Release(c)
-	cases := make([]reflect.SelectCase, len(chs)+1)
-	for i, ch := range chs {
-		cases[i] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ch)}
-	}
-	start := c.Now()
-	for {
-		left := d - c.Since(start)
-		if left <= 0 {
-			left = 0
-		}
-		t := time.NewTimer(left)
-		cases[len(chs)] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(t.C)}
-		i, _, _ := reflect.Select(cases)
-		t.Stop()
-		if i < len(chs) {
-			return i
-		}
-		if c.Since(start) >= d {
-			return -1
-		}
-	}
-}
-
-func closed(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
-func waitGroup(wg *sync.WaitGroup, d time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	return within(done, d)
-}
-
-// eventually polls cond until it holds or d of progress time has passed.
-func eventually(d time.Duration, cond func() bool) bool {
-	c := progress.Acquire()
-	defer progress.Release(c)
-	return c.WaitFor(d, cond)
 }
 
 // An actor is a goroutine that runs functions in order: the one goroutine
@@ -292,13 +222,17 @@ type reader struct {
 }
 
 // reader returns a new token-style reader (Ops.Reader) on its own
-// goroutine.
+// goroutine; when the check returns, its sections end and it is released
+// (rcuops.Release) there.
 func (x *fixture) reader() (*reader, error) {
 	rd := &reader{x: x, a: x.newActor()}
-	if !within(rd.a.do(func() { rd.r = x.ops.Reader() }), x.patience) {
-		return nil, fmt.Errorf("readers: Ops.Reader did not return within %v", x.patience)
+	if !rd.x.within(rd.a.do(func() { rd.r = x.ops.Reader() }), x.patience) {
+		return nil, failf(model.Progress, "Ops.Reader did not return within %v", x.patience)
 	}
-	x.atEnd(rd.release)
+	x.atEnd(func() {
+		rd.release()
+		rd.a.do(func() { rcuops.Release(rd.r) }) // its goroutine is done with it
+	})
 	return rd, nil
 }
 
@@ -306,8 +240,8 @@ func (x *fixture) reader() (*reader, error) {
 // Ops.Register; it is unregistered there when the check returns.
 func (x *fixture) registered() (*reader, error) {
 	rd := &reader{x: x, a: x.newActor()}
-	if !within(rd.a.do(func() { rd.r, rd.unregister = x.ops.Register() }), x.patience) {
-		return nil, fmt.Errorf("registered readers: Ops.Register did not return within %v", x.patience)
+	if !rd.x.within(rd.a.do(func() { rd.r, rd.unregister = x.ops.Register() }), x.patience) {
+		return nil, failf(model.Progress, "Ops.Register did not return within %v", x.patience)
 	}
 	x.atEnd(func() {
 		rd.release()
@@ -338,8 +272,8 @@ func (rd *reader) unlock() <-chan struct{} {
 // No grace period runs then, so Lock must return.
 func (rd *reader) enter(n int) error {
 	for range n {
-		if !within(rd.lock(), rd.x.patience) {
-			return fmt.Errorf("readers: Reader.Lock did not return within %v, with no grace period running", rd.x.patience)
+		if !rd.x.within(rd.lock(), rd.x.patience) {
+			return failf(model.Progress, "Reader.Lock did not return within %v, with no grace period running", rd.x.patience)
 		}
 	}
 	return nil
@@ -348,8 +282,8 @@ func (rd *reader) enter(n int) error {
 // leave ends n sections and waits until they have ended.
 func (rd *reader) leave(n int) error {
 	for range n {
-		if !within(rd.unlock(), rd.x.patience) {
-			return fmt.Errorf("readers: Reader.Unlock did not return within %v", rd.x.patience)
+		if !rd.x.within(rd.unlock(), rd.x.patience) {
+			return failf(model.Progress, "Reader.Unlock did not return within %v", rd.x.patience)
 		}
 	}
 	return nil

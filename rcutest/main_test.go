@@ -1,4 +1,4 @@
-package conformance_test
+package rcutest_test
 
 import (
 	"testing"

@@ -1,18 +1,26 @@
-package conformance
+package rcutest
 
 import (
 	"errors"
+	"flag"
 	"fmt"
-	"github.com/rcukit/rcukit/rcuops"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/rcukit/rcukit/internal/progress"
+	"github.com/rcukit/rcukit/model"
+	"github.com/rcukit/rcukit/rcuops"
 	"github.com/rcukit/rcukit/torture"
 )
+
+// seed is -rcutest.seed: the seed of the Torture and History parts, so
+// that a failure's reproduce command runs the same configuration again.
+var seed = flag.Uint64("rcutest.seed", 0, "rcutest: seed of the Torture and History parts (0: pick one)")
 
 // A Part is one of the four parts of the suite.
 type Part string
@@ -46,6 +54,7 @@ type options struct {
 	blocking bool
 	patience time.Duration
 	html     string
+	bubble   bool // run the guarantee checks in synctest bubbles
 }
 
 // Defaults.
@@ -59,11 +68,11 @@ const (
 // in their fixed order whatever the order given here.
 func Parts(parts ...Part) Option {
 	if len(parts) == 0 {
-		panic("conformance: Parts needs at least one part")
+		panic("rcutest: Parts needs at least one part")
 	}
 	for _, p := range parts {
 		if !slices.Contains(allParts, p) {
-			panic(fmt.Sprintf("conformance: unknown part %q (want one of %v)", p, allParts))
+			panic(fmt.Sprintf("rcutest: unknown part %q (want one of %v)", p, allParts))
 		}
 	}
 	return func(o *options) {
@@ -83,7 +92,7 @@ func Parts(parts ...Part) Option {
 // it still has not.
 func TortureDuration(d time.Duration) Option {
 	if d <= 0 {
-		panic("conformance: TortureDuration must be positive")
+		panic("rcutest: TortureDuration must be positive")
 	}
 	return func(o *options) { o.torture = d }
 }
@@ -92,7 +101,7 @@ func TortureDuration(d time.Duration) Option {
 // (default DefaultHistoryDuration).
 func HistoryDuration(d time.Duration) Option {
 	if d <= 0 {
-		panic("conformance: HistoryDuration must be positive")
+		panic("rcutest: HistoryDuration must be positive")
 	}
 	return func(o *options) { o.history = d }
 }
@@ -106,7 +115,7 @@ func HistoryDuration(d time.Duration) Option {
 // when the suite starts.
 func TortureConfig(edit func(*torture.Config)) Option {
 	if edit == nil {
-		panic("conformance: TortureConfig needs an edit function")
+		panic("rcutest: TortureConfig needs an edit function")
 	}
 	return func(o *options) { o.edits = append(o.edits, edit) }
 }
@@ -135,10 +144,28 @@ func BlockingReaders() Option { return func(o *options) { o.blocking = true } }
 // hangs faster.
 func Patience(d time.Duration) Option {
 	if d <= 0 {
-		panic("conformance: Patience must be positive")
+		panic("rcutest: Patience must be positive")
 	}
 	return func(o *options) { o.patience = d }
 }
+
+// Synctest runs each guarantee check in a synctest bubble (package
+// testing/synctest), with the instance made inside it: its waits are then
+// measured on the bubble's fake clock, which advances only when every
+// goroutine of the bubble is durably blocked, so a check takes no
+// wall-clock time for its waits and its verdict is the same on every
+// machine. Only Test can do that (a bubble needs a *testing.T); Run
+// panics with it.
+//
+// The implementation must fit in a bubble: New starts every goroutine
+// that serves the instance (none started earlier, at package init or by
+// another instance, may take part), and they wait on channels, sync.Cond,
+// sync.WaitGroup or time.Sleep, never for long on a sync.Mutex (a
+// goroutine blocked on a mutex is not durably blocked, and the bubble's
+// clock stops until it gets it), and Close ends them all. The reference
+// rcu.Domain does. A check whose implementation does not fit may hang;
+// the Torture, History and Corpus parts never run in a bubble.
+func Synctest() Option { return func(o *options) { o.bubble = true } }
 
 // HistoryHTML names a directory in which the History part writes
 // porcupine's visualization of an illegal history. Test uses the test's
@@ -146,7 +173,7 @@ func Patience(d time.Duration) Option {
 // Check write none unless it is set.
 func HistoryHTML(dir string) Option {
 	if dir == "" {
-		panic("conformance: HistoryHTML needs a directory")
+		panic("rcutest: HistoryHTML needs a directory")
 	}
 	return func(o *options) { o.html = dir }
 }
@@ -179,10 +206,18 @@ type Result struct {
 	// part's name, for Corpus the seed's name.
 	Name   string
 	Status Status
-	// Message says, for Failed, which guarantee broke and how, starting
-	// with the guarantee ("grace period: Synchronize returned while ...");
-	// for Skipped and Inconclusive, why.
+	// Rule is, for Failed, the guarantee of model.Guarantees the check
+	// found broken; "" when the implementation panicked.
+	Rule model.Rule
+	// Message says, for Failed, how the guarantee broke, starting with its
+	// property ("grace period: Synchronize returned while ..."); for
+	// Skipped and Inconclusive, why.
 	Message string
+	// Reproduce is, for Failed and Inconclusive, a command that runs the
+	// check again, as printed: under Test, a go test command to run in
+	// the test's package directory (with -rcutest.seed for the torture
+	// runs); under Run, what to run instead.
+	Reproduce string
 	// Log is supporting detail: a torture run's report, notes of a check.
 	Log     string
 	Elapsed time.Duration
@@ -228,7 +263,7 @@ func (r *Report) Err() error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "conformance: flavor %s", r.Flavor)
+	fmt.Fprintf(&b, "rcutest: flavor %s", r.Flavor)
 	if len(fs) > 0 {
 		fmt.Fprintf(&b, " failed %d of %d checks", len(fs), len(r.Results))
 	}
@@ -241,6 +276,9 @@ func (r *Report) Err() error {
 	b.WriteString(":")
 	for _, f := range fs {
 		fmt.Fprintf(&b, "\n  %s: %s", f.Path(), f.Message)
+		if f.Reproduce != "" {
+			fmt.Fprintf(&b, "\n    reproduce: %s", f.Reproduce)
+		}
 	}
 	for _, u := range unk {
 		fmt.Fprintf(&b, "\n  %s: inconclusive: %s", u.Path(), u.Message)
@@ -251,7 +289,7 @@ func (r *Report) Err() error {
 // String lists every check with its outcome, one per line.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "conformance: flavor %s\n", r.Flavor)
+	fmt.Fprintf(&b, "rcutest: flavor %s\n", r.Flavor)
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "%-4s %s (%v)", res.Status, res.Path(), res.Elapsed.Round(time.Millisecond))
 		if res.Message != "" {
@@ -263,14 +301,17 @@ func (r *Report) String() string {
 }
 
 // Run runs the suite on flavor f outside go test and reports every
-// check's outcome. Each guarantee check runs on a fresh instance from
-// f.New. Run panics with a "conformance: ..." message when f or an option
-// is unusable, or when f.New returns an ops table the torture engine
-// would reject.
+// check's outcome; Report.Err turns it into an error. Each guarantee check
+// runs on a fresh instance from f.New. Run panics with an "rcutest: ..."
+// message when f or an option is unusable (Synctest among them), or when
+// f.New returns an ops table the tools would reject.
 func Run(f rcuops.Flavor, opts ...Option) *Report {
+	s := newSuite(f, opts)
+	if s.opts.bubble {
+		panic("rcutest: Synctest needs Test: a synctest bubble needs a *testing.T")
+	}
 	clock := progress.Acquire() // every wait of the suite is in progress time
 	defer progress.Release(clock)
-	s := newSuite(f, opts)
 	rep := &Report{Flavor: f.Name}
 	failed := false
 	for _, p := range s.opts.parts {
@@ -279,7 +320,7 @@ func Run(f rcuops.Flavor, opts ...Option) *Report {
 			if failed && s.opts.stop {
 				res = notRun(it)
 			} else {
-				res = s.exec(it, func() string { return s.opts.html })
+				res = s.exec(it, runEnv{html: s.opts.html, clock: progressClock{clock}})
 			}
 			failed = failed || res.Status == Failed
 			rep.Results = append(rep.Results, res)
@@ -288,28 +329,23 @@ func Run(f rcuops.Flavor, opts ...Option) *Report {
 	return rep
 }
 
-// Check runs the suite on flavor f, like Test, and returns nil if every
-// check passed or was skipped, or an error naming each check that failed
-// and the guarantee it found broken, and each that could not decide. It
-// is Run(f, opts...).Err().
-func Check(f rcuops.Flavor, opts ...Option) error { return Run(f, opts...).Err() }
-
 // Test runs the suite on flavor f as subtests of t: one subtest per part
 // and, within Guarantees, one per guarantee, each on a fresh instance from
 // f.New; within Corpus, one per seed. A check whose optional operations
 // are missing is skipped with a note; one that could not decide
 // (Inconclusive) is skipped too, with a message that starts with
-// "INCONCLUSIVE": it is neither a pass nor a failure. Test does not call t.Parallel, and
-// the suite leaves GOMAXPROCS alone, so several implementations may be
-// tested in parallel subtests. Test panics as Run does on misuse.
+// "INCONCLUSIVE": it is neither a pass nor a failure. A check that fails
+// says how to run it again. Test does not call t.Parallel, and the suite
+// leaves GOMAXPROCS alone, so several implementations may be tested in
+// parallel subtests. Test panics as Run does on misuse.
 func Test(t *testing.T, f rcuops.Flavor, opts ...Option) {
 	if t == nil {
-		panic("conformance: Test needs a *testing.T")
+		panic("rcutest: Test needs a *testing.T")
 	}
 	t.Helper()
-	clock := progress.Acquire() // every wait of the suite is in progress time
-	defer progress.Release(clock)
 	s := newSuite(f, opts)
+	clock := progress.Acquire() // every wait outside a bubble is in progress time
+	defer progress.Release(clock)
 	failed := false
 	for _, p := range s.opts.parts {
 		t.Run(string(p), func(t *testing.T) {
@@ -318,12 +354,19 @@ func Test(t *testing.T, f rcuops.Flavor, opts ...Option) {
 					if failed && s.opts.stop {
 						t.Skip(notRun(it).Message)
 					}
-					res := s.exec(it, func() string {
-						if s.opts.html != "" {
-							return s.opts.html
-						}
-						return t.ArtifactDir()
-					})
+					env := runEnv{html: s.opts.html, path: t.Name(), clock: progressClock{clock}}
+					if env.html == "" {
+						env.html = t.ArtifactDir()
+					}
+					var res Result
+					if p == Guarantees && s.opts.bubble {
+						synctest.Test(t, func(*testing.T) {
+							env.clock = fakeClock{time.Now()}
+							res = s.exec(it, env)
+						})
+					} else {
+						res = s.exec(it, env)
+					}
 					failed = failed || res.Status == Failed
 					report(t, res)
 				}
@@ -339,34 +382,54 @@ func Test(t *testing.T, f rcuops.Flavor, opts ...Option) {
 
 func report(t *testing.T, r Result) {
 	t.Helper()
+	if r.Log != "" && r.Status != Skipped {
+		t.Log(r.Log)
+	}
+	reproduce := ""
+	if r.Reproduce != "" {
+		reproduce = "\nreproduce: " + r.Reproduce
+	}
 	switch r.Status {
-	case Passed:
-		if r.Log != "" {
-			t.Log(r.Log)
-		}
 	case Failed:
-		if r.Log != "" {
-			t.Log(r.Log)
-		}
-		t.Error(r.Message)
+		t.Error(r.Message + reproduce)
 	case Skipped:
 		t.Skip(r.Message)
 	case Inconclusive:
 		// Neither a pass nor a failure of the implementation: the run
 		// could not judge (a machine too loaded to gather evidence, a
 		// model check out of time). Say so, and say why.
-		if r.Log != "" {
-			t.Log(r.Log)
-		}
-		t.Skip("INCONCLUSIVE (not a pass): " + r.Message)
+		t.Skip("INCONCLUSIVE (not a pass): " + r.Message + reproduce)
 	}
+}
+
+// runEnv is what a check needs from the suite's caller.
+type runEnv struct {
+	html  string // where the History part writes a visualization; "" for none
+	path  string // the check's subtest name under Test; "" under Run
+	clock clock  // what the guarantee checks' waits are measured on
+}
+
+// testCommand is the go test command that runs the subtest path again,
+// in its package's directory, with extra flags.
+func testCommand(path string, extra ...string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	cmd := []string{"go", "test"}
+	if raceEnabled {
+		cmd = append(cmd, "-race")
+	}
+	cmd = append(cmd, "-run", "'"+strings.Join(parts, "/")+"'")
+	cmd = append(cmd, extra...)
+	return strings.Join(append(cmd, "."), " ")
 }
 
 // item is one check of the suite.
 type item struct {
 	part Part
 	name string
-	run  func(s *suite, html func() string) Result
+	run  func(s *suite, env runEnv) Result
 }
 
 func notRun(it item) Result {
@@ -384,7 +447,7 @@ type suite struct {
 
 func newSuite(f rcuops.Flavor, opts []Option) *suite {
 	if f.Name == "" || f.New == nil {
-		panic("conformance: a Flavor needs a Name and a New function")
+		panic("rcutest: a Flavor needs a Name and a New function")
 	}
 	s := &suite{flavor: f, opts: options{
 		parts:    allParts,
@@ -394,7 +457,7 @@ func newSuite(f rcuops.Flavor, opts []Option) *suite {
 	}}
 	for _, o := range opts {
 		if o == nil {
-			panic("conformance: nil Option")
+			panic("rcutest: nil Option")
 		}
 		o(&s.opts)
 	}
@@ -409,8 +472,8 @@ func newSuite(f rcuops.Flavor, opts []Option) *suite {
 	return s
 }
 
-// validate panics with a "conformance: " message when ops is an ops table
-// the torture engine would reject, after closing the instance.
+// validate panics with an "rcutest: " message when ops is an ops table
+// the tools would reject, after closing the instance.
 func validate(flavor string, o *rcuops.Ops) {
 	err := o.Validate()
 	if err == nil {
@@ -419,16 +482,22 @@ func validate(flavor string, o *rcuops.Ops) {
 	if o != nil && o.Close != nil {
 		o.Close()
 	}
-	panic(fmt.Sprintf("conformance: flavor %q: %v", flavor, err))
+	panic(fmt.Sprintf("rcutest: flavor %q: %v", flavor, err))
 }
 
 // items lists the checks of part p, in the order they run.
 func (s *suite) items(p Part) []item {
 	switch p {
 	case Guarantees:
-		items := make([]item, len(guarantees))
-		for i, g := range guarantees {
-			items[i] = item{part: p, name: g.name, run: func(s *suite, _ func() string) Result { return s.runGuarantee(g) }}
+		items := make([]item, len(checks))
+		for i, c := range checks {
+			items[i] = item{part: p, name: c.name, run: func(s *suite, env runEnv) Result {
+				res := s.runCheck(c, env.clock)
+				if res.Status == Failed {
+					res.Reproduce = s.reproduce(env, fmt.Sprintf("rcutest.Run(flavor, rcutest.Parts(rcutest.Guarantees)) and look for %s", c.name))
+				}
+				return res
+			}}
 		}
 		return items
 	case Torture:
@@ -438,18 +507,28 @@ func (s *suite) items(p Part) []item {
 	case Corpus:
 		return s.corpusItems()
 	}
-	panic(fmt.Sprintf("conformance: unknown part %q", p))
+	panic(fmt.Sprintf("rcutest: unknown part %q", p))
+}
+
+// reproduce is the command that runs a check again: its go test command
+// under Test (with extra flags), otherwise outside.
+func (s *suite) reproduce(env runEnv, outside string, extra ...string) string {
+	if env.path == "" {
+		return outside
+	}
+	return testCommand(env.path, extra...) + " (in the test's package directory)"
 }
 
 // exec runs one check and times it. A panic that escapes the check (from
 // the implementation, in a part that does not catch its own) is a failure.
-func (s *suite) exec(it item, html func() string) (res Result) {
+func (s *suite) exec(it item, env runEnv) (res Result) {
 	start := time.Now()
 	defer func() {
 		if v := recover(); v != nil {
-			res = Result{Status: Failed, Message: fmt.Sprintf("the implementation panicked: %v", v), Log: string(debug.Stack())}
+			res = Result{Status: Failed, Message: fmt.Sprintf("the implementation panicked: %v", v), Log: string(debug.Stack()),
+				Reproduce: s.reproduce(env, "")}
 		}
 		res.Part, res.Name, res.Elapsed = it.part, it.name, time.Since(start)
 	}()
-	return it.run(s, html)
+	return it.run(s, env)
 }

@@ -1,0 +1,5 @@
+//go:build race
+
+package rcutest
+
+const raceEnabled = true
