@@ -1,9 +1,12 @@
 package rcu_test
 
-// The guarantee checks. Each check builds fresh domains with mk, exercises
-// one guarantee, and returns an error naming what broke. The Test functions
-// in guarantees_test.go run them on rcu.Domain; TestChecksCatchBrokenVariants
-// runs them on the broken doubles in broken_test.go and wants an error.
+// The checks of what only rcu.Domain has (the guarantees of any RCU are
+// the kit's, package rcutest, which guarantees_test.go runs on the
+// reference): contexts, the pending bound, Close, WaitFor, stall reports,
+// Pointer. Each check builds fresh domains with mk, exercises one
+// guarantee, and returns an error naming what broke. TestRcuGuarantees
+// runs them on rcu.Domain; TestChecksCatchBrokenVariants runs them on the
+// broken doubles in broken_test.go and wants an error.
 
 import (
 	"context"
@@ -90,104 +93,6 @@ func holdReader(d impl) *heldReader {
 	return &heldReader{release: func() { once.Do(func() { close(out); <-done }) }, done: done}
 }
 
-// checkSyncWaitsForPreexistingReaders: a Synchronize called while a reader
-// is inside does not return before that reader ends, and does return after.
-func checkSyncWaitsForPreexistingReaders(mk maker) error {
-	d := mk()
-	defer d.Close()
-	r := holdReader(d)
-	defer r.release()
-	done := start(d.Synchronize)
-	if within(done, hold) {
-		return errors.New("Synchronize returned while a reader that began before it was still inside")
-	}
-	r.release()
-	if !within(done, patience) {
-		return errors.New("Synchronize did not return after the pre-existing reader ended")
-	}
-	return nil
-}
-
-// checkSyncWaitsForNestedReaders: ending an inner section leaves the outer
-// one open, and Synchronize still waits for it.
-func checkSyncWaitsForNestedReaders(mk maker) error {
-	d := mk()
-	defer d.Close()
-	outer := d.ReadLock()
-	inner := d.ReadLock()
-	innermost := d.ReadLock()
-	d.ReadUnlock(innermost)
-	d.ReadUnlock(inner)
-	done := start(d.Synchronize)
-	if within(done, hold) {
-		d.ReadUnlock(outer)
-		<-done
-		return errors.New("Synchronize returned while the outer section of a nest was still open")
-	}
-	d.ReadUnlock(outer)
-	if !within(done, patience) {
-		return errors.New("Synchronize did not return after the outer section ended")
-	}
-	return nil
-}
-
-// checkSyncIgnoresLaterReaders: once a grace period is waiting for an old
-// reader, a reader that begins then does not delay it.
-func checkSyncIgnoresLaterReaders(mk maker) error {
-	stalled := make(chan struct{}, 1)
-	d := mk(rcu.WithStallTimeout(5*time.Millisecond), rcu.WithStallHandler(func(rcu.StallReport) {
-		select {
-		case stalled <- struct{}{}:
-		default:
-		}
-	}))
-	defer d.Close()
-	old := holdReader(d)
-	defer old.release()
-	done := start(d.Synchronize)
-	select {
-	case <-stalled: // the grace period is now waiting for old
-	case <-time.After(patience):
-		return errors.New("no stall report while Synchronize waited for a reader")
-	}
-	later := holdReader(d)
-	defer later.release()
-	old.release()
-	if !within(done, prompt) {
-		return errors.New("Synchronize waited for a reader that began after it")
-	}
-	return nil
-}
-
-// checkConcurrentSyncsShareGracePeriods: 64 Synchronize calls that pile up
-// behind one reader finish in a few grace periods, not 64.
-func checkConcurrentSyncsShareGracePeriods(mk maker) error {
-	const callers = 64
-	d := mk()
-	defer d.Close()
-	r := holdReader(d)
-	defer r.release()
-	before := d.Stats().GracePeriods
-	var entered, wg sync.WaitGroup
-	entered.Add(callers)
-	wg.Add(callers)
-	for range callers {
-		go func() {
-			defer wg.Done()
-			entered.Done()
-			d.Synchronize()
-		}()
-	}
-	entered.Wait()
-	time.Sleep(hold) // let them block
-	r.release()
-	wg.Wait()
-	if n := d.Stats().GracePeriods - before; n > 8 {
-		return fmt.Errorf("%d concurrent Synchronize calls took %d grace periods; they should share them", callers, n)
-	}
-	return nil
-}
-
 // checkSyncContextCancel: SynchronizeContext returns ctx.Err() when ctx
 // ends first, and the domain still works afterwards.
 func checkSyncContextCancel(mk maker) error {
@@ -210,129 +115,6 @@ func checkSyncContextCancel(mk maker) error {
 	r.release()
 	if !within(start(d.Synchronize), patience) {
 		return errors.New("Synchronize hung after a cancelled SynchronizeContext")
-	}
-	return nil
-}
-
-// checkReadersNeverWait: read sections begin and end while a grace period
-// is waiting.
-func checkReadersNeverWait(mk maker) error {
-	d := mk()
-	defer d.Close()
-	r := holdReader(d)
-	defer r.release()
-	done := start(d.Synchronize)
-	defer func() { r.release(); <-done }()
-	time.Sleep(hold / 5)
-	reads := start(func() {
-		for range 1000 {
-			d.ReadUnlock(d.ReadLock())
-		}
-	})
-	if !within(reads, prompt) {
-		r.release()
-		<-reads
-		return errors.New("read sections waited for a grace period")
-	}
-	return nil
-}
-
-// checkCallbackAfterGracePeriod: a callback does not run while a reader
-// that began before its Call is inside, and runs once that reader ends.
-func checkCallbackAfterGracePeriod(mk maker) error {
-	d := mk()
-	defer d.Close()
-	r := holdReader(d)
-	defer r.release()
-	var ran atomic.Int32
-	d.Call(func() { ran.Add(1) })
-	time.Sleep(hold)
-	if ran.Load() != 0 {
-		return errors.New("callback ran while a reader that began before its Call was inside")
-	}
-	r.release()
-	d.Barrier()
-	if n := ran.Load(); n != 1 {
-		return fmt.Errorf("callback ran %d times by Barrier, want 1", n)
-	}
-	return nil
-}
-
-// checkCallbacksRunExactlyOnce: every one of many callbacks, queued from
-// several goroutines, runs exactly once.
-func checkCallbacksRunExactlyOnce(mk maker) error {
-	const per, callers = 2000, 4
-	d := mk()
-	defer d.Close()
-	var runs [per * callers]atomic.Int32
-	var wg sync.WaitGroup
-	for c := range callers {
-		wg.Go(func() {
-			for i := range per {
-				k := c*per + i
-				d.Call(func() { runs[k].Add(1) })
-				if i%500 == 0 {
-					d.Synchronize()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	d.Barrier()
-	for k := range runs {
-		if n := runs[k].Load(); n != 1 {
-			return fmt.Errorf("callback %d ran %d times, want exactly once", k, n)
-		}
-	}
-	if s := d.Stats(); s.CallbacksInvoked != s.CallbacksQueued || s.CallbacksPending != 0 {
-		return fmt.Errorf("Stats after Barrier: %+v", s)
-	}
-	return nil
-}
-
-// checkOneGracePeriodServesABatch: callbacks queued together wait for one
-// grace period, not one each.
-func checkOneGracePeriodServesABatch(mk maker) error {
-	const n = 1000
-	d := mk()
-	defer d.Close()
-	r := holdReader(d)
-	defer r.release()
-	before := d.Stats().GracePeriods
-	var ran atomic.Int32
-	for range n {
-		d.Call(func() { ran.Add(1) })
-	}
-	r.release()
-	d.Barrier()
-	if gps := d.Stats().GracePeriods - before; gps > 3 {
-		return fmt.Errorf("%d callbacks queued together took %d grace periods", n, gps)
-	}
-	return nil
-}
-
-// checkBarrierWaitsForCallbacks: Barrier returns only after every callback
-// queued before it has run.
-func checkBarrierWaitsForCallbacks(mk maker) error {
-	const n = 100
-	d := mk()
-	defer d.Close()
-	r := holdReader(d)
-	defer r.release()
-	var ran atomic.Int32
-	for range n {
-		d.Call(func() { ran.Add(1) })
-	}
-	done := start(d.Barrier)
-	if within(done, hold) {
-		return fmt.Errorf("Barrier returned with %d of %d earlier callbacks run", ran.Load(), n)
-	}
-	r.release()
-	if !within(done, patience) {
-		return errors.New("Barrier did not return after the callbacks could run")
-	}
-	if got := ran.Load(); got != n {
-		return fmt.Errorf("Barrier returned with %d of %d earlier callbacks run", got, n)
 	}
 	return nil
 }
@@ -362,40 +144,6 @@ func checkBarrierContextCancel(mk maker) error {
 	d.Barrier()
 	if ran.Load() != 1 {
 		return errors.New("callback did not run after a cancelled BarrierContext")
-	}
-	return nil
-}
-
-// checkPollAfterFullGracePeriod: a cookie taken inside a reader does not
-// poll complete while that reader is inside; it does after a grace period.
-func checkPollAfterFullGracePeriod(mk maker) error {
-	d := mk()
-	defer d.Close()
-	r := holdReader(d)
-	defer r.release()
-	c := d.Snapshot()
-	if d.Poll(c) {
-		return errors.New("Poll reported a fresh cookie complete")
-	}
-	done := start(d.Synchronize) // a grace period now runs and waits for r
-	time.Sleep(hold)
-	if d.Poll(c) {
-		r.release()
-		<-done
-		return errors.New("Poll reported completion while a reader that began before the Snapshot was inside")
-	}
-	r.release()
-	<-done
-	if !within(start(func() { d.WaitFor(c) }), patience) {
-		return errors.New("WaitFor did not return after its grace period")
-	}
-	if !d.Poll(c) {
-		return errors.New("Poll is false after WaitFor returned")
-	}
-	c2 := d.Snapshot()
-	d.Synchronize()
-	if !d.Poll(c2) {
-		return errors.New("Poll is false for a cookie taken before a whole Synchronize")
 	}
 	return nil
 }
@@ -460,20 +208,6 @@ func checkCloseDrains(mk maker) error {
 	}
 	if got := ran.Load(); got != 2*n {
 		return fmt.Errorf("Close returned with %d of %d callbacks run", got, 2*n)
-	}
-	return nil
-}
-
-// checkDomainsIndependent: a reader of one domain does not hold up the
-// grace periods of another.
-func checkDomainsIndependent(mk maker) error {
-	a, b := mk(), mk()
-	defer a.Close()
-	defer b.Close()
-	r := holdReader(a)
-	defer r.release()
-	if !within(start(b.Synchronize), prompt) {
-		return errors.New("a reader of one domain held up another domain's Synchronize")
 	}
 	return nil
 }

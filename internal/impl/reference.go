@@ -21,6 +21,16 @@ func Reference(env rcuops.Env, opts ...rcu.Option) (*rcuops.Ops, *rcu.Domain) {
 	}
 	opts = append(opts, injectOptions(env)...)
 	d := rcu.New(opts...)
+	ops := Of(d)
+	ops.Stalls = stalls.Load
+	ops.Injection = ReferencePoints
+	return ops, d
+}
+
+// Of returns the ops table of an existing Domain d: every entry but the
+// stall count and the injection points, which only Reference, which makes
+// the Domain, can wire.
+func Of(d *rcu.Domain) *rcuops.Ops {
 	return &rcuops.Ops{
 		Reader:               func() rcuops.Reader { return rcuops.TokenReader(d.ReadLock, d.ReadUnlock) },
 		Synchronize:          d.Synchronize,
@@ -31,10 +41,8 @@ func Reference(env rcuops.Env, opts ...rcu.Option) (*rcuops.Ops, *rcu.Domain) {
 		Poll:                 func(c uint64) bool { return d.Poll(rcu.Cookie(c)) },
 		GPs:                  func() uint64 { return completed(d) },
 		Pending:              func() uint64 { return d.Stats().CallbacksPending },
-		Stalls:               stalls.Load,
-		Injection:            ReferencePoints,
 		Close:                d.Close,
-	}, d
+	}
 }
 
 // completed returns the number of grace periods d has completed, from two
