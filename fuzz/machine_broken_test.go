@@ -3,7 +3,6 @@ package fuzz
 import (
 	"flag"
 	"fmt"
-	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -15,52 +14,14 @@ import (
 	"pgregory.net/rapid"
 )
 
-// Broken lists: the list is not in the ops table, so its doubles are
-// the machines' own.
-type (
-	// skipFirst's traversals miss the first element.
-	skipFirst struct{ *rcu.List[uint64] }
-	// reclaimNow reclaims what Remove and Replace take out at once.
-	reclaimNow struct {
-		*rcu.List[uint64]
-		reclaim func(uint64)
-	}
-)
-
-func (l skipFirst) All() iter.Seq[*rcu.Element[uint64]] {
-	return func(yield func(*rcu.Element[uint64]) bool) {
-		first := true
-		for e := range l.List.All() {
-			if !first && !yield(e) {
-				return
-			}
-			first = false
-		}
-	}
-}
-
-func (l reclaimNow) Remove(e *rcu.Element[uint64]) bool {
-	ok := l.List.Remove(e)
-	if ok {
-		l.reclaim(e.Value)
-	}
-	return ok
-}
-
-func (l reclaimNow) Replace(e *rcu.Element[uint64], v uint64) (*rcu.Element[uint64], bool) {
-	e2, ok := l.List.Replace(e, v)
-	if ok {
-		l.reclaim(e.Value)
-	}
-	return e2, ok
-}
-
+// The broken lists are internal/broken's: the list is not in the ops
+// table.
 func newSkipFirst(d *rcu.Domain, reclaim func(uint64)) list {
-	return skipFirst{rcu.NewList(d, reclaim)}
+	return broken.NewListSkipFirst(d, reclaim)
 }
 
 func newReclaimNow(d *rcu.Domain, reclaim func(uint64)) list {
-	return reclaimNow{rcu.NewList[uint64](d, nil), reclaim}
+	return broken.NewListReclaimNow(d, reclaim)
 }
 
 // failTB is a rapid.TB that records failures instead of failing the test,

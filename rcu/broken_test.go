@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/broken"
 	"github.com/rcukit/rcukit/rcu"
 )
 
@@ -72,31 +73,11 @@ func (w waitForNoStart) Close() {
 	w.Domain.Close()
 }
 
-// reclaimEarly: a List whose Remove and Replace hand the value to the
-// reclaim function at once, without waiting for a grace period.
-type reclaimEarly struct {
-	*rcu.List[int]
-	reclaim func(int)
-}
-
+// newReclaimEarly: a List whose Remove and Replace hand the value to the
+// reclaim function at once, without waiting for a grace period (the
+// shared set's).
 func newReclaimEarly(d *rcu.Domain, reclaim func(int)) intList {
-	return reclaimEarly{rcu.NewList[int](d, nil), reclaim}
-}
-
-func (l reclaimEarly) Remove(e *rcu.Element[int]) bool {
-	ok := l.List.Remove(e)
-	if ok {
-		l.reclaim(e.Value)
-	}
-	return ok
-}
-
-func (l reclaimEarly) Replace(old *rcu.Element[int], v int) (*rcu.Element[int], bool) {
-	e, ok := l.List.Replace(old, v)
-	if ok {
-		l.reclaim(old.Value)
-	}
-	return e, ok
+	return broken.NewListReclaimNow(d, reclaim)
 }
 
 // unbounded ignores its options: WithMaxPending, and the stall handler.

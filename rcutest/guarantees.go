@@ -385,21 +385,30 @@ func checkReadersNeverWait(x *fixture) error {
 	if err != nil {
 		return err
 	}
-	x.begin(x.ops.Synchronize) // ends when old does, at cleanup
-	x.pause(hold)              // let it start waiting
 	const n = 1000
-	var entered atomic.Int32
-	reads := other.a.do(func() {
-		for range n {
-			other.r.Lock()
-			entered.Add(1)
-			other.r.Unlock()
-		}
-	})
-	if !x.within(reads, x.patience) {
-		return failf(model.ReaderWaited, "read sections on another goroutine waited for a grace period: %d of %d sections entered within %v while Synchronize waited for an older reader (declare BlockingReaders if this is by design)", entered.Load(), n, x.patience)
+	if entered, ok := sectionsDuringGracePeriod(x, other, n); !ok {
+		return failf(model.ReaderWaited, "read sections on another goroutine waited for a grace period: %d of %d sections entered within %v while Synchronize waited for an older reader (declare BlockingReaders if this is by design)", entered, n, x.patience)
 	}
 	return nil
+}
+
+// sectionsDuringGracePeriod starts a Synchronize, which waits for a
+// reader already inside (it ends when that reader does, at cleanup), and
+// then runs n sections on rd's goroutine; it reports how many began within
+// patience, and whether all of them did.
+func sectionsDuringGracePeriod(x *fixture, rd *reader, n int) (int32, bool) {
+	x.begin(x.ops.Synchronize)
+	x.pause(hold) // let it start waiting
+	var entered atomic.Int32
+	sections := rd.a.do(func() {
+		for range n {
+			rd.r.Lock()
+			entered.Add(1)
+			rd.r.Unlock()
+		}
+	})
+	ok := x.within(sections, x.patience)
+	return entered.Load(), ok
 }
 
 // checkNestedReadersNeverWait: a goroutine inside a section that a grace
@@ -413,19 +422,9 @@ func checkNestedReadersNeverWait(x *fixture) error {
 	if err := r.enter(1); err != nil {
 		return err
 	}
-	x.begin(x.ops.Synchronize) // ends when r does, at cleanup
-	x.pause(hold)
 	const n = 100
-	var entered atomic.Int32
-	nested := r.a.do(func() {
-		for range n {
-			r.r.Lock()
-			entered.Add(1)
-			r.r.Unlock()
-		}
-	})
-	if !x.within(nested, x.patience) {
-		return failf(model.ReaderWaited, "a nested section waited for a grace period that was waiting for its own outer section (a deadlock): %d of %d nested sections entered within %v", entered.Load(), n, x.patience)
+	if entered, ok := sectionsDuringGracePeriod(x, r, n); !ok {
+		return failf(model.ReaderWaited, "a nested section waited for a grace period that was waiting for its own outer section (a deadlock): %d of %d nested sections entered within %v", entered, n, x.patience)
 	}
 	return nil
 }

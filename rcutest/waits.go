@@ -96,17 +96,9 @@ func (x *fixture) watch(d time.Duration, bad func() bool) bool {
 	return true
 }
 
-// eventually polls cond until it holds or d has passed.
-func (x *fixture) eventually(d time.Duration, cond func() bool) bool {
-	start := x.clock.now()
-	for sleep := 50 * time.Microsecond; !cond(); sleep = min(2*sleep, 5*time.Millisecond) {
-		if x.clock.now()-start >= d {
-			return cond()
-		}
-		x.pause(min(sleep, d))
-	}
-	return true
-}
+// eventually polls cond until it holds or d has passed, and reports
+// whether it held.
+func (x *fixture) eventually(d time.Duration, cond func() bool) bool { return x.watch(d, cond) }
 
 // waitAny waits until one of chs is closed, for at most d, and returns its
 // index, or -1.
