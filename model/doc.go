@@ -54,6 +54,19 @@
 // records at TraverseBegin what must be seen and widens or narrows it as
 // the list changes.
 //
+// # The table of guarantees
+//
+// Every rule is a row of one table, Guarantees: its property (P1-P7, the
+// list's semantics, the ops table's own promises), what breaking it means,
+// which tools can see it broken (the model, the stress engine, the
+// conformance kit), and the rules an implementation that breaks it may
+// show first (Explains). Rules that no history can judge, because they
+// are about time or about what did not happen (Progress, ReaderWaited,
+// PollIncomplete, OpsContract), are rows too, for the tools that check
+// them. The rule list, the direct oracle's precedence, the stress engine's
+// failure kinds and the kit's checks derive from the table, or are held to
+// it by tests.
+//
 // # State
 //
 // A State is an immutable value: Step and Apply return a new State. Who

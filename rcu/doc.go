@@ -23,7 +23,9 @@
 // reclaim to Call. Barrier waits for queued callbacks; Snapshot, Poll and
 // WaitFor let a writer check for a grace period without blocking. Each
 // Domain is independent, like an srcu_struct, and its readers may block
-// or sleep inside a section.
+// or sleep inside a section. The zero Domain is ready to use, like a
+// sync.Mutex, and New makes one with options; a Domain starts two
+// goroutines at its first use, and Close stops them.
 //
 // # Guarantees
 //
@@ -78,8 +80,8 @@
 // wait for the grace period. With four goroutines spinning through
 // sections on two Ps, Synchronize then takes a few microseconds
 // (BENCHMARKS.md). What remains: while someone waits, a section costs
-// about twice as much on average, so grace periods run back to back slow
-// readers down; a reader that blocks or sleeps inside its section holds
+// about three times as much on average, so grace periods run back to back
+// slow readers down; a reader that blocks or sleeps inside its section holds
 // every grace period until it ends; and a reader preempted while no other
 // reader enters a section (say, by unrelated busy goroutines) waits for
 // its turn, as any goroutine does.
