@@ -27,6 +27,7 @@ func TestImplementations(t *testing.T) {
 			}
 			r := ops.Reader()
 			r.Lock()
+			//lint:ignore SA2001 one empty section is the point
 			r.Unlock()
 			rcuops.Release(r)
 			ops.Synchronize()
