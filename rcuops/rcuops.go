@@ -117,7 +117,10 @@ type Ops struct {
 	// Synchronize waits until every read section that began before the
 	// call has ended (like synchronize_rcu). Required. It must not wait
 	// for sections that begin after it is called, beyond a bounded time:
-	// a stream of new readers must not hold it off.
+	// a stream of new readers must not hold it off. Concurrent callers
+	// must share grace periods (P7): 64 calls that pile up behind one
+	// reader may not take 64 grace periods, and the kit fails an
+	// implementation whose calls each run one of their own.
 	Synchronize func()
 
 	// SynchronizeExpedited is Synchronize with the same guarantees, faster
@@ -128,7 +131,9 @@ type Ops struct {
 	// the Call (like call_rcu). It must not wait for that grace period;
 	// it may wait for a bounded backlog to drain, but not when called
 	// from inside a callback, which the tools do (a callback that queues
-	// the next one). Callbacks may run on any goroutine, in any order.
+	// the next one). Callbacks may run on any goroutine, in any order. One
+	// grace period must serve a batch: callbacks queued together, behind
+	// one reader, may not wait for a grace period each.
 	Call func(f func())
 
 	// Barrier waits until every callback queued before it has run (like
@@ -219,8 +224,10 @@ func (o *Ops) HasPoint(p Point) bool {
 }
 
 // A Flavor is a named RCU implementation. New builds a fresh instance for
-// each run or check; the tools call it many times, and Close each
-// instance they made.
+// each run or check; the tools call it many times, sometimes for two
+// instances at once, and Close each instance they made. Instances must be
+// independent: a reader of one must not hold up the grace periods of
+// another, as a state shared by every instance would.
 type Flavor struct {
 	Name string // a short name, used in commands: "myrcu"
 	Doc  string // one line

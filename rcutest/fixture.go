@@ -262,7 +262,7 @@ func (rd *reader) lock() <-chan struct{} {
 
 func (rd *reader) unlock() <-chan struct{} {
 	if rd.open == 0 {
-		panic("conformance: internal error: unlock of a reader with no open section")
+		panic("rcutest: internal error: unlock of a reader with no open section")
 	}
 	rd.open--
 	return rd.a.do(func() { rd.r.Unlock() })

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -169,8 +170,8 @@ func Synctest() Option { return func(o *options) { o.bubble = true } }
 
 // HistoryHTML names a directory in which the History part writes
 // porcupine's visualization of an illegal history. Test uses the test's
-// artifact directory (go test -artifacts) unless this is set; Run and
-// Check write none unless it is set.
+// artifact directory unless this is set (go test keeps it only with
+// -artifacts, and the message says so); Run writes none unless it is set.
 func HistoryHTML(dir string) Option {
 	if dir == "" {
 		panic("rcutest: HistoryHTML needs a directory")
@@ -360,10 +361,12 @@ func Test(t *testing.T, f rcuops.Flavor, opts ...Option) {
 					}
 					var res Result
 					if p == Guarantees && s.opts.bubble {
+						stop := watchBubble(clock, t.Name())
 						synctest.Test(t, func(*testing.T) {
 							env.clock = fakeClock{time.Now()}
 							res = s.exec(it, env)
 						})
+						stop()
 					} else {
 						res = s.exec(it, env)
 					}
@@ -400,6 +403,28 @@ func report(t *testing.T, r Result) {
 		// model check out of time). Say so, and say why.
 		t.Skip("INCONCLUSIVE (not a pass): " + r.Message + reproduce)
 	}
+}
+
+// bubbleTimeout is how long, in progress time, a check may run in a
+// synctest bubble before the suite says that it may be stuck there.
+const bubbleTimeout = 2 * time.Minute
+
+// watchBubble writes to standard error, if a check run in a synctest
+// bubble has not ended after bubbleTimeout of progress time, why it may
+// be stuck: the bubble's clock advances only when every goroutine in it
+// is durably blocked, which a goroutine waiting for a sync.Mutex, or one
+// that spins, never is. It decides nothing: the check goes on, and go
+// test's -timeout ends it. stop ends the watch.
+func watchBubble(c *progress.Clock, name string) (stop func()) {
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		if !c.Within(done, bubbleTimeout) {
+			fmt.Fprintf(os.Stderr, "rcutest: %s has run for %v of progress time in a synctest bubble: if the implementation waits on a sync.Mutex for long, or spins, the bubble's clock cannot advance; run it without rcutest.Synctest()\n", name, bubbleTimeout)
+		}
+	}()
+	return func() { close(done); <-exited }
 }
 
 // runEnv is what a check needs from the suite's caller.
@@ -494,7 +519,7 @@ func (s *suite) items(p Part) []item {
 			items[i] = item{part: p, name: c.name, run: func(s *suite, env runEnv) Result {
 				res := s.runCheck(c, env.clock)
 				if res.Status == Failed {
-					res.Reproduce = s.reproduce(env, fmt.Sprintf("rcutest.Run(flavor, rcutest.Parts(rcutest.Guarantees)) and look for %s", c.name))
+					res.Reproduce = s.reproduce(env, fmt.Sprintf("rcutest.Run(flavor, the same options..., rcutest.Parts(rcutest.Guarantees)), and look for %s", c.name))
 				}
 				return res
 			}}

@@ -274,7 +274,7 @@ func TestMisusePanics(t *testing.T) {
 		{"Synctest without Test", func() { rcutest.Run(rcu, rcutest.Synctest()) }, "rcutest: Synctest needs Test"},
 		{"bad config", func() {
 			rcutest.Run(rcu, rcutest.TortureConfig(func(c *torture.Config) { c.Readers = 0 }))
-		}, "rcutest: TortureConfig: torture: Config.Readers is 0"},
+		}, "rcutest: TortureConfig: torture: Config.Readers (-readers) is 0; it must be at least 1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			defer func() {
@@ -318,7 +318,7 @@ func TestReport(t *testing.T) {
 	for _, want := range []string{
 		"rcutest: flavor busted-sync failed 1 of ",
 		"\n  guarantees/SynchronizeWaitsForPreexistingReaders: grace period: Synchronize returned while a reader",
-		"\n    reproduce: rcutest.Run(flavor, rcutest.Parts(rcutest.Guarantees))",
+		"\n    reproduce: rcutest.Run(flavor, the same options..., rcutest.Parts(rcutest.Guarantees)), and look for SynchronizeWaitsForPreexistingReaders",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Err() = %q; lacks %q", err, want)

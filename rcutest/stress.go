@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -95,7 +96,11 @@ func (s *suite) runHistory(env runEnv) Result {
 	cfg.Out = &out
 	cfg.Recorder = torture.NewChecker(linearize.Options{HTML: env.html, Timeout: 2 * time.Minute})
 	res := torture.Run(context.Background(), s.flavor, cfg)
-	return s.tortureResult(env, "history", res, out.String())
+	r := s.tortureResult(env, "history", res, out.String())
+	if r.Status == Failed && env.path != "" && !keepsArtifacts() {
+		r.Message += " (the visualization is in the test's artifact directory, which go test keeps only with -artifacts)"
+	}
+	return r
 }
 
 func (s *suite) corpusItems() []item {
@@ -108,9 +113,15 @@ func (s *suite) corpusItems() []item {
 	items := make([]item, len(seeds))
 	for i, sd := range seeds {
 		items[i] = item{part: Corpus, name: sd.Name, run: func(s *suite, env runEnv) Result {
-			res := corpusResult(sd.Name, fuzz.RunSchedule(s.flavor, sd.Data))
+			err := fuzz.RunSchedule(s.flavor, sd.Data)
+			reproduce := s.reproduce(env, fmt.Sprintf("fuzz.RunSchedule(flavor, the seed %q of fuzz.Seeds())", sd.Name))
+			var f *fuzz.Failure
+			if errors.As(err, &f) {
+				f.Command = reproduce // the fuzzer's own replays this module's flavors only
+			}
+			res := corpusResult(sd.Name, err)
 			if res.Status == Failed || res.Status == Inconclusive {
-				res.Reproduce = s.reproduce(env, fmt.Sprintf("fuzz.RunSchedule(flavor, the seed %q of fuzz.Seeds())", sd.Name))
+				res.Reproduce = reproduce
 			}
 			return res
 		}}
@@ -144,4 +155,11 @@ func corpusResult(name string, err error) Result {
 		res.Message = fmt.Sprintf("%s: schedule %s broke rule %s (%s)", f.Rule.Property(), name, f.Rule, f.Rule.Doc())
 	}
 	return res
+}
+
+// keepsArtifacts reports whether go test was run with -artifacts, which
+// keeps t.ArtifactDir.
+func keepsArtifacts() bool {
+	f := flag.Lookup("test.artifacts")
+	return f != nil && f.Value.String() == "true"
 }

@@ -44,7 +44,7 @@ type Config struct {
 	RecordReads      int           // with a Recorder, record one read section in this many
 
 	// Program is the command that runs a main built with Main, as a
-	// shell command: "go run ./cmd/mytorture", run from the root of its
+	// shell command: "go run ./cmd/myrcutorture", run from the root of its
 	// module. Every reproduce command begins with it (see Command). Main
 	// sets it; a run started with Run directly has none unless its
 	// caller sets one, and its reproduce command then says how to get
@@ -96,7 +96,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Nest, "nest", c.Nest, "maximum nesting depth of read sections")
 	fs.DurationVar(&c.StatInterval, "stat-interval", c.StatInterval, "between stats lines; a writer with no new version for this long (in progress time) is a FAILURE")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (0: pick one)")
-	fs.DurationVar(&c.Stutter, "stutter", c.Stutter, "run this long between pauses of every worker (0: never pause)")
+	fs.DurationVar(&c.Stutter, "stutter", c.Stutter, "run this long between pauses of every worker (0: never pause; with -check the default is 200ms)")
 	fs.DurationVar(&c.Shuffle, "shuffle", c.Shuffle, "change GOMAXPROCS this often (0: never)")
 	fs.IntVar(&c.BarrierCallbacks, "barrier-cbs", c.BarrierCallbacks, "callbacks per barrier-tester round (0: no barrier tester)")
 	fs.DurationVar(&c.FwdProgress, "fwd-progress", c.FwdProgress, "between forward-progress callback floods (0: none)")
@@ -144,7 +144,7 @@ func (c Config) Args() []string {
 // Command returns the command that reproduces a run of flavor f with
 // configuration c: c.Program, then -flavor and every flag (Args), as in
 //
-//	go run ./cmd/mytorture -flavor myrcu -duration 30s ... -seed 42 ...
+//	go run ./cmd/myrcutorture -flavor myrcu -duration 30s ... -seed 42 ...
 //
 // Without a Program (Run called directly, not through Main), it says how
 // to get one: the main to build, the build flags the flavor needs (its
@@ -173,30 +173,44 @@ func (c Config) Command(f rcuops.Flavor) string {
 // Validate reports why c cannot run, or nil. Run panics with the same
 // message.
 func (c Config) Validate() error {
-	bad := func(format string, args ...any) error { return fmt.Errorf("torture: "+format, args...) }
-	switch {
-	case c.Duration < 0:
-		return bad("Config.Duration %v is negative", c.Duration)
-	case c.Overtime < 0:
-		return bad("Config.Overtime %v is negative", c.Overtime)
-	case c.Readers < 1:
-		return bad("Config.Readers is %d; at least one reader is needed", c.Readers)
-	case c.FakeWriters < 0, c.BarrierCallbacks < 0, c.ReadExit < 0, c.GOMAXPROCS < 0:
-		return bad("Config counts must not be negative")
-	case c.Nest < 1:
-		return bad("Config.Nest is %d; it must be at least 1", c.Nest)
-	case c.StatInterval <= 0:
-		return bad("Config.StatInterval must be positive")
-	case c.StallTimeout <= 0:
-		return bad("Config.StallTimeout must be positive")
-	case c.Stutter < 0, c.Shuffle < 0, c.FwdProgress < 0:
-		return bad("Config intervals must not be negative")
-	case c.FwdProgress > 0 && c.FwdBound < 1:
-		return bad("Config.FwdBound must be positive when floods are on")
-	case c.RecordReads < 1:
-		return bad("Config.RecordReads must be at least 1")
-	case !(c.Inject >= 0 && c.Inject <= 1):
-		return bad("Config.Inject %v is not a probability", c.Inject)
+	for _, p := range []struct {
+		bad         bool
+		field, flag string
+		value       any
+		want        string
+	}{
+		{c.Duration < 0, "Duration", "duration", c.Duration, "must not be negative"},
+		{c.Overtime < 0, "Overtime", "overtime", c.Overtime, "must not be negative"},
+		{c.Readers < 1, "Readers", "readers", c.Readers, "must be at least 1"},
+		{c.FakeWriters < 0, "FakeWriters", "fakewriters", c.FakeWriters, "must not be negative"},
+		{c.Nest < 1, "Nest", "nest", c.Nest, "must be at least 1"},
+		{c.StatInterval <= 0, "StatInterval", "stat-interval", c.StatInterval, "must be positive"},
+		{c.Stutter < 0, "Stutter", "stutter", c.Stutter, "must not be negative"},
+		{c.Shuffle < 0, "Shuffle", "shuffle", c.Shuffle, "must not be negative"},
+		{c.BarrierCallbacks < 0, "BarrierCallbacks", "barrier-cbs", c.BarrierCallbacks, "must not be negative"},
+		{c.FwdProgress < 0, "FwdProgress", "fwd-progress", c.FwdProgress, "must not be negative"},
+		{c.FwdProgress > 0 && c.FwdBound < 1, "FwdBound", "fwd-bound", c.FwdBound, "must be positive when floods are on"},
+		{c.ReadExit < 0, "ReadExit", "read-exit", c.ReadExit, "must not be negative"},
+		{!(c.Inject >= 0 && c.Inject <= 1), "Inject", "inject", c.Inject, "must be a probability, from 0 to 1"},
+		{c.StallTimeout <= 0, "StallTimeout", "stall-timeout", c.StallTimeout, "must be positive"},
+		{c.GOMAXPROCS < 0, "GOMAXPROCS", "gomaxprocs", c.GOMAXPROCS, "must not be negative"},
+		{c.RecordReads < 1, "RecordReads", "record-reads", c.RecordReads, "must be at least 1"},
+	} {
+		if p.bad {
+			return &ConfigError{Field: p.field, Flag: p.flag, Msg: fmt.Sprintf("is %v; it %s", p.value, p.want)}
+		}
 	}
 	return nil
+}
+
+// A ConfigError says which field of a Config, set by which flag of Main's
+// command line, makes it unusable.
+type ConfigError struct {
+	Field string // "Duration"
+	Flag  string // "duration"
+	Msg   string // "is -1s; it must not be negative"
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("torture: Config.%s (-%s) %s", e.Field, e.Flag, e.Msg)
 }

@@ -26,11 +26,11 @@
 //		"github.com/rcukit/rcukit/torture"
 //	)
 //
-//	func main() { torture.Main(myrcu.Flavor) }
+//	func main() { torture.Main(myrcu.Flavors()...) }
 //
 // Every run prints the command that reproduces it, and that command runs
 // as printed: Main's binary knows the command that runs it again
-// (Config.Program, "go run ./cmd/mytorture"); a run started with Run
+// (Config.Program, "go run ./cmd/myrcutorture"); a run started with Run
 // directly says instead how to get one (see Config.Command).
 //
 // # How a run catches bugs

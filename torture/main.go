@@ -34,7 +34,7 @@ import (
 //		"github.com/rcukit/rcukit/torture"
 //	)
 //
-//	func main() { torture.Main(myrcu.Flavor) }
+//	func main() { torture.Main(myrcu.Flavors()...) }
 //
 // where myrcu.Flavor is the implementation's rcuops.Flavor; cmd/rcutorture
 // is Main over the flavors of torture/flavors.
@@ -55,10 +55,10 @@ import (
 //
 // Every reproduce command the run prints begins with the command that runs
 // this same main again (Config.Program), taken from the binary's build
-// information: "go run ./cmd/mytorture" for a main package at cmd/mytorture
+// information: "go run ./cmd/myrcutorture" for a main package at cmd/myrcutorture
 // of the module it was built in (to run from that module's root), with
 // -race and -tags as the binary was built and the flavor's Tags; or "go run
-// example.com/mod/cmd/mytorture@v1.2.3" for a binary installed at a
+// example.com/mod/cmd/myrcutorture@v1.2.3" for a binary installed at a
 // version. A binary whose build information cannot say (built from a list
 // of files) prints what Config.Command prints without a Program.
 //
@@ -146,14 +146,22 @@ func (c *command) run(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	f := c.flavors[i]
 	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", c.name, err)
+		var ce *ConfigError
+		msg := err.Error()
+		if errors.As(err, &ce) {
+			msg = fmt.Sprintf("-%s %s", ce.Flag, ce.Msg)
+		}
+		fmt.Fprintf(stderr, "%s: %s\n", c.name, msg)
 		fs.Usage()
+		fmt.Fprintf(stderr, "%s: %s\n", c.name, msg) // again, below the usage
+		return 2
+	}
+	if set := setFlags(fs); set["check-html"] && !*check {
+		fmt.Fprintf(stderr, "%s: -check-html needs -check\n", c.name)
 		return 2
 	}
 	if *check {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if !set["stutter"] {
+		if !setFlags(fs)["stutter"] {
 			cfg.Stutter = checkStutter
 		}
 		if cfg.Stutter == 0 {
@@ -165,6 +173,13 @@ func (c *command) run(ctx context.Context, args []string, stdout, stderr io.Writ
 	cfg.Program = program(c.build, f.Tags)
 	cfg.Out = stdout
 	return exitStatus(Run(ctx, f, cfg).Verdict)
+}
+
+// setFlags returns the names of the flags the command line set.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
 }
 
 // exitStatus is the exit status of a run that ended in v.
@@ -192,9 +207,13 @@ func listFlavors(w io.Writer, flavors []rcuops.Flavor) {
 			continue
 		}
 		fmt.Fprintln(w, group.title)
+		width := 16
+		for _, f := range flavors {
+			width = max(width, len(f.Name))
+		}
 		for _, f := range flavors {
 			if f.Broken == group.broken {
-				fmt.Fprintf(w, "  %-16s %s\n", f.Name, f.Doc)
+				fmt.Fprintf(w, "  %-*s %s\n", width, f.Name, f.Doc)
 			}
 		}
 	}

@@ -98,12 +98,20 @@ func TestBadFlagExitsTwoWithUsage(t *testing.T) {
 		{"-readers", "0"},
 		{"-inject", "2"},
 		{"-overtime", "-1s"},
+		{"-gomaxprocs", "-1"},
+		{"-check-html", "/tmp"},
 		{"stray"},
 	} {
 		code, _, stderr := runCLI(t, args...)
-		if code != 2 || !strings.Contains(stderr, "usage: rcutorture [flags]") || !strings.Contains(stderr, "Flavors: trivial, starved, busted-barrier\n") {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and the usage", args, code, stderr)
+		if code != 2 || !strings.Contains(stderr, "usage: rcutorture [flags]") && !strings.Contains(stderr, "needs -check") || !strings.Contains(stderr, args[0]) {
+			t.Errorf("%v: exit %d, stderr %q; want 2, the usage and the flag's name", args, code, stderr)
 		}
+	}
+	// A flag whose value Config rejects is named as a flag, below the
+	// usage too, so that it does not scroll away.
+	_, _, stderr := runCLI(t, "-duration", "-1s")
+	if want := "rcutorture: -duration is -1s; it must not be negative\n"; !strings.HasSuffix(stderr, want) || !strings.HasPrefix(stderr, want) {
+		t.Errorf("stderr %q; want it to begin and end with %q", stderr, want)
 	}
 }
 

@@ -13,3 +13,9 @@ func TestConformance(t *testing.T) { rcutest.Test(t, myrcu.Flavor) }
 func TestNoStragglerWait(t *testing.T) {
 	rcutest.Test(t, myrcu.NoStragglerWait, rcutest.StopOnFailure())
 }
+
+// TestNoStragglerWaitCorpus must fail: the fuzzer's committed corpus,
+// replayed by the kit, catches the same bug.
+func TestNoStragglerWaitCorpus(t *testing.T) {
+	rcutest.Test(t, myrcu.NoStragglerWait, rcutest.Parts(rcutest.Corpus), rcutest.StopOnFailure())
+}
