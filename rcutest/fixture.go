@@ -236,6 +236,19 @@ func (x *fixture) reader() (*reader, error) {
 	return rd, nil
 }
 
+// readerInside returns a new reader (see reader) already inside a read
+// section.
+func (x *fixture) readerInside() (*reader, error) {
+	rd, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	if err := rd.enter(1); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
 // registered returns a new reader registered on its own goroutine with
 // Ops.Register; it is unregistered there when the check returns.
 func (x *fixture) registered() (*reader, error) {
@@ -253,6 +266,22 @@ func (x *fixture) registered() (*reader, error) {
 		})
 	})
 	return rd, nil
+}
+
+// waitsFor checks that the operation whose end done signals, begun while
+// r was inside, waits for r: it has not returned after hold, and returns
+// within patience once r's sections end. early is the failure when it
+// returned before; what names the operation and after what r is, in the
+// failure when it does not return.
+func (x *fixture) waitsFor(done <-chan struct{}, r *reader, early error, what, after string) error {
+	if x.within(done, hold) {
+		return early
+	}
+	r.release()
+	if !x.within(done, x.patience) {
+		return failf(model.Progress, "%s did not return within %v after %s ended", what, x.patience, after)
+	}
+	return nil
 }
 
 func (rd *reader) lock() <-chan struct{} {

@@ -181,18 +181,11 @@ func syncWaitsForReader(x *fixture, name string, gp func(), nest int) error {
 	if err := r.leave(nest - 1); err != nil {
 		return err
 	}
-	done := x.begin(gp)
-	if x.within(done, hold) {
-		if nest > 1 {
-			return failf(model.SyncEarly, "%s returned while a reader that began before it was still inside (its inner sections had ended, its outer one had not)", name)
-		}
-		return failf(model.SyncEarly, "%s returned while a reader that began before it was still inside", name)
+	early := failf(model.SyncEarly, "%s returned while a reader that began before it was still inside", name)
+	if nest > 1 {
+		early = failf(model.SyncEarly, "%s returned while a reader that began before it was still inside (its inner sections had ended, its outer one had not)", name)
 	}
-	r.release()
-	if !x.within(done, x.patience) {
-		return failf(model.Progress, "%s did not return within %v after the reader it waited for ended", name, x.patience)
-	}
-	return nil
+	return x.waitsFor(x.begin(gp), r, early, name, "the reader it waited for")
 }
 
 // checkSyncWaitsForNestedReaders: ending inner sections leaves the outer
@@ -208,15 +201,9 @@ func checkSyncWaitsForNestedReaders(x *fixture) error {
 	if err := r.leave(2); err != nil {
 		return err
 	}
-	done := x.begin(x.ops.Synchronize)
-	if x.within(done, hold) {
-		return failf(model.SyncEarly, "Synchronize returned while the outer section of a nest was still open (ending the inner sections ended it)")
-	}
-	r.release()
-	if !x.within(done, x.patience) {
-		return failf(model.Progress, "Synchronize did not return within %v after the outer section ended", x.patience)
-	}
-	return nil
+	return x.waitsFor(x.begin(x.ops.Synchronize), r,
+		failf(model.SyncEarly, "Synchronize returned while the outer section of a nest was still open (ending the inner sections ended it)"),
+		"Synchronize", "the outer section")
 }
 
 // checkSyncWaitsForEveryGoroutine: Synchronize waits for every reader that
@@ -225,11 +212,8 @@ func checkSyncWaitsForEveryGoroutine(x *fixture) error {
 	const n = 4
 	rs := make([]*reader, n)
 	for i := range rs {
-		r, err := x.reader()
+		r, err := x.readerInside()
 		if err != nil {
-			return err
-		}
-		if err := r.enter(1); err != nil {
 			return err
 		}
 		rs[i] = r
@@ -297,26 +281,17 @@ func checkSyncWaitsForStragglers(x *fixture) error {
 	if !x.within(in, x.patience) {
 		return failf(model.Progress, "Reader.Lock did not return within %v after the injection point let it go", x.patience)
 	}
-	done := x.begin(x.ops.Synchronize)
-	if x.within(done, hold) {
-		return failf(model.SyncEarly, "Synchronize returned while a straggler was inside: a reader that sampled the grace-period state before an earlier grace period (held at %s across it) and entered its section before this Synchronize began", pointReadSampled)
-	}
-	r.release()
-	if !x.within(done, x.patience) {
-		return failf(model.Progress, "Synchronize did not return within %v after the straggler ended", x.patience)
-	}
-	return nil
+	return x.waitsFor(x.begin(x.ops.Synchronize), r,
+		failf(model.SyncEarly, "Synchronize returned while a straggler was inside: a reader that sampled the grace-period state before an earlier grace period (held at %s across it) and entered its section before this Synchronize began", pointReadSampled),
+		"Synchronize", "the straggler")
 }
 
 // checkSyncNotHeldUpByLaterReaders: Synchronize waits for the readers that
 // began before it, not for the ones that began after: a stream of later
 // readers, overlapping so that one is always inside, must not hold it off.
 func checkSyncNotHeldUpByLaterReaders(x *fixture) error {
-	old, err := x.reader()
+	old, err := x.readerInside()
 	if err != nil {
-		return err
-	}
-	if err := old.enter(1); err != nil {
 		return err
 	}
 	a, err := x.reader()
@@ -374,11 +349,8 @@ func checkSyncNotHeldUpByLaterReaders(x *fixture) error {
 // checkReadersNeverWait: while a grace period waits for an old reader,
 // read sections on another goroutine begin and end.
 func checkReadersNeverWait(x *fixture) error {
-	old, err := x.reader()
-	if err != nil {
-		return err
-	}
-	if err := old.enter(1); err != nil {
+	// The old reader stays inside until the check returns.
+	if _, err := x.readerInside(); err != nil {
 		return err
 	}
 	other, err := x.reader()
@@ -415,11 +387,8 @@ func sectionsDuringGracePeriod(x *fixture, rd *reader, n int) (int32, bool) {
 // period waits for can open and close nested sections: otherwise the two
 // wait for each other forever.
 func checkNestedReadersNeverWait(x *fixture) error {
-	r, err := x.reader()
+	r, err := x.readerInside()
 	if err != nil {
-		return err
-	}
-	if err := r.enter(1); err != nil {
 		return err
 	}
 	const n = 100
@@ -453,11 +422,8 @@ func checkGPCounter(x *fixture) error {
 // few grace periods, not one each.
 func syncShares(x *fixture, name string, gp func()) error {
 	const callers = 64
-	r, err := x.reader()
+	r, err := x.readerInside()
 	if err != nil {
-		return err
-	}
-	if err := r.enter(1); err != nil {
 		return err
 	}
 	g0 := x.ops.GPs()
@@ -489,11 +455,8 @@ func syncShares(x *fixture, name string, gp func()) error {
 // that began before its Call is inside, runs once that reader ends, and
 // runs once.
 func checkCallbackAfterGracePeriod(x *fixture) error {
-	r, err := x.reader()
+	r, err := x.readerInside()
 	if err != nil {
-		return err
-	}
-	if err := r.enter(1); err != nil {
 		return err
 	}
 	var ran atomic.Int32
@@ -592,11 +555,8 @@ func checkBarrier(x *fixture) error {
 	if !x.call(x.ops.Barrier) {
 		return failf(model.Progress, "Barrier with no callbacks queued did not return within %v", x.patience)
 	}
-	r, err := x.reader()
+	r, err := x.readerInside()
 	if err != nil {
-		return err
-	}
-	if err := r.enter(1); err != nil {
 		return err
 	}
 	const n = 100
@@ -632,11 +592,8 @@ func checkBarrier(x *fixture) error {
 // began after that grace period but before the cookie is still inside.
 func checkPollWaitsForReaders(x *fixture) error {
 	const msg = "Poll reported a cookie complete while a reader that was inside when the cookie was taken was still inside"
-	a, err := x.reader()
+	a, err := x.readerInside()
 	if err != nil {
-		return err
-	}
-	if err := a.enter(1); err != nil {
 		return err
 	}
 	var inside uint64
@@ -696,11 +653,8 @@ func checkPollCompletes(x *fixture) error {
 		c := x.ops.Snapshot()
 		if i == 1 {
 			// the cookie taken inside a reader that then ends
-			r, err := x.reader()
+			r, err := x.readerInside()
 			if err != nil {
-				return err
-			}
-			if err := r.enter(1); err != nil {
 				return err
 			}
 			c = x.ops.Snapshot()
@@ -781,13 +735,10 @@ func checkRegistered(x *fixture) error {
 	if err := r.leave(1); err != nil {
 		return err
 	}
-	done := x.begin(x.ops.Synchronize)
-	if x.within(done, hold) {
-		return failf(model.SyncEarly, "Synchronize returned while a registered reader that began before it was still inside")
-	}
-	r.release()
-	if !x.within(done, x.patience) {
-		return failf(model.Progress, "Synchronize did not return within %v after the registered reader it waited for ended", x.patience)
+	if err := x.waitsFor(x.begin(x.ops.Synchronize), r,
+		failf(model.SyncEarly, "Synchronize returned while a registered reader that began before it was still inside"),
+		"Synchronize", "the registered reader it waited for"); err != nil {
+		return err
 	}
 	if !x.call(x.ops.Synchronize) {
 		return failf(model.Progress, "Synchronize did not return within %v while a registered reader sat outside any section", x.patience)
@@ -805,11 +756,8 @@ func checkRegistered(x *fixture) error {
 // reader, wait for a few grace periods, not one each.
 func checkOneGracePeriodServesABatch(x *fixture) error {
 	const n = 1000
-	r, err := x.reader()
+	r, err := x.readerInside()
 	if err != nil {
-		return err
-	}
-	if err := r.enter(1); err != nil {
 		return err
 	}
 	g0 := x.ops.GPs()
@@ -834,11 +782,8 @@ func checkOneGracePeriodServesABatch(x *fixture) error {
 // does not hold up the grace periods of another, as a shared global state
 // would.
 func checkInstancesIndependent(x *fixture) error {
-	r, err := x.reader()
-	if err != nil {
-		return err
-	}
-	if err := r.enter(1); err != nil {
+	// The reader stays inside until the check returns.
+	if _, err := x.readerInside(); err != nil {
 		return err
 	}
 	other := x.another()

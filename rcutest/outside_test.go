@@ -21,40 +21,37 @@ func TestOutsideModule(t *testing.T) {
 	if code, out := m.Run(".", "go test -count=1 -run '^TestConformance$' ."); code != 0 {
 		t.Fatalf("the correct flavor of the outside module failed its conformance test (exit %d):\n%s", code, out)
 	}
-	const failed = "TestNoStragglerWait/guarantees/SynchronizeWaitsForStragglers"
-	code, out := m.Run(".", "go test -count=1 -v -run '^TestNoStragglerWait$' .")
-	if code == 0 || !strings.Contains(out, "--- FAIL: "+failed) || !strings.Contains(out, "grace period: Synchronize returned while a straggler was inside") {
-		t.Fatalf("the broken flavor did not fail at %s (exit %d):\n%s", failed, code, out)
-	}
-	_, cmd, ok := strings.Cut(out, "reproduce: ")
-	cmd, _, _ = strings.Cut(cmd, " (in the test's package directory)")
-	if !ok || !strings.HasPrefix(cmd, "go test ") {
-		t.Fatalf("no reproduce command in:\n%s", out)
-	}
-	code, again := m.Run(".", cmd+" -v")
-	if code == 0 || !strings.Contains(again, "--- FAIL: "+failed) || strings.Contains(again, "--- PASS: TestNoStragglerWait/guarantees/SynchronizeWaitsForPreexistingReaders") {
-		t.Fatalf("the reproduce command %q did not fail that check alone (exit %d):\n%s", cmd, code, again)
-	}
-	t.Logf("reproduced: %s", cmd)
+	failsAndReproduces(t, m, "TestNoStragglerWait", "guarantees/SynchronizeWaitsForStragglers",
+		"grace period: Synchronize returned while a straggler was inside",
+		"--- PASS: TestNoStragglerWait/guarantees/SynchronizeWaitsForPreexistingReaders")
 }
 
 // TestOutsideModuleCorpus replays the fuzzer's committed corpus against
 // the outside module's broken flavor: the straggler seed fails, the
 // failure names the kit's own reproduce command (not the fuzzer's, which
 // knows only the flavors of this module), and that command, run as
-// printed, fails that seed again.
+// printed, fails that seed again, alone.
 func TestOutsideModuleCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test in an outside module")
 	}
-	m := outside.Copy(t)
-	const failed = "TestNoStragglerWaitCorpus/corpus/straggler"
-	code, out := m.Run(".", "go test -count=1 -v -run '^TestNoStragglerWaitCorpus$' .")
-	if code == 0 || !strings.Contains(out, "--- FAIL: "+failed+" ") || !strings.Contains(out, "rule sync-early") {
-		t.Fatalf("the broken flavor did not fail at %s (exit %d):\n%s", failed, code, out)
-	}
+	out := failsAndReproduces(t, outside.Copy(t), "TestNoStragglerWaitCorpus", "corpus/straggler",
+		"rule sync-early", "corpus/straggler-call")
 	if strings.Contains(out, "RCUKIT_FUZZ_INPUT") || strings.Contains(out, "./fuzz") {
 		t.Fatalf("the failure names the fuzzer's reproduce command, which does not run in an outside module:\n%s", out)
+	}
+}
+
+// failsAndReproduces runs the outside module's test, which must fail at
+// its subtest check saying say; then the reproduce command it printed, as
+// printed, which must fail that check again and not run the check named
+// other. It returns the first run's output.
+func failsAndReproduces(t *testing.T, m *outside.Module, test, check, say, other string) string {
+	t.Helper()
+	failed := "--- FAIL: " + test + "/" + check + " "
+	code, out := m.Run(".", "go test -count=1 -v -run '^"+test+"$' .")
+	if code == 0 || !strings.Contains(out, failed) || !strings.Contains(out, say) {
+		t.Fatalf("the broken flavor did not fail at %s/%s saying %q (exit %d):\n%s", test, check, say, code, out)
 	}
 	_, cmd, ok := strings.Cut(out, "reproduce: ")
 	cmd, _, _ = strings.Cut(cmd, " (in the test's package directory)")
@@ -62,8 +59,9 @@ func TestOutsideModuleCorpus(t *testing.T) {
 		t.Fatalf("no reproduce command in:\n%s", out)
 	}
 	code, again := m.Run(".", cmd+" -v")
-	if code == 0 || !strings.Contains(again, "--- FAIL: "+failed+" ") || strings.Contains(again, "corpus/straggler-call") {
-		t.Fatalf("the reproduce command %q did not fail that seed alone (exit %d):\n%s", cmd, code, again)
+	if code == 0 || !strings.Contains(again, failed) || strings.Contains(again, other) {
+		t.Fatalf("the reproduce command %q did not fail %s alone (exit %d):\n%s", cmd, check, code, again)
 	}
 	t.Logf("reproduced: %s", cmd)
+	return out
 }
