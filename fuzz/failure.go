@@ -118,7 +118,7 @@ const (
 // replayCommand returns the command that replays data on f.
 func replayCommand(f rcuops.Flavor, data []byte) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s=%s %s=%x go test", flavorEnv, shellWord(f.Name), inputEnv, data)
+	fmt.Fprintf(&b, "%s=%s %s=%x go test -count=1", flavorEnv, shellWord(f.Name), inputEnv, data) // never a cached pass
 	if f.Tags != "" {
 		fmt.Fprintf(&b, " -tags %s", shellWord(f.Tags))
 	}

@@ -102,7 +102,7 @@ func TestFailureNamesRuleAndSchedule(t *testing.T) {
 		"rule sync-early: Synchronize returned while a reader that began before it was still inside",
 		fmt.Sprintf("schedule of input %q:", in),
 		"A: lock+load", "C: publish", "B: sync-reclaim", "A: unlock", "await B",
-		fmt.Sprintf("reproduce: RCUKIT_FUZZ_FLAVOR=busted-sync RCUKIT_FUZZ_INPUT=%x go test -run '^TestReplay$' ./fuzz\n", in),
+		fmt.Sprintf("reproduce: RCUKIT_FUZZ_FLAVOR=busted-sync RCUKIT_FUZZ_INPUT=%x go test -count=1 -run '^TestReplay$' ./fuzz\n", in),
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the failure does not say %q:\n%s", want, msg)
@@ -114,7 +114,7 @@ func TestFailureNamesRuleAndSchedule(t *testing.T) {
 
 	// The command runs TestReplay on the flavor and the input.
 	env, cmd, _ := strings.Cut(fl.Command, " go ")
-	if cmd != "test -run '^TestReplay$' ./fuzz" {
+	if cmd != "test -count=1 -run '^TestReplay$' ./fuzz" {
 		t.Errorf("command %q does not run TestReplay", fl.Command)
 	}
 	for _, kv := range strings.Fields(env) {

@@ -34,7 +34,7 @@ func TestChecksFollowTheTable(t *testing.T) {
 func TestTestCommand(t *testing.T) {
 	got := testCommand("TestX/guarantees/Check.Name", "-rcutest.seed 7")
 	want := "-run '^TestX$/^guarantees$/^Check\\.Name$' -rcutest.seed 7 ."
-	if !strings.HasPrefix(got, "go test ") || !strings.HasSuffix(got, want) {
-		t.Errorf("testCommand = %q; want go test ... %s", got, want)
+	if !strings.HasPrefix(got, "go test -count=1 ") || !strings.HasSuffix(got, want) {
+		t.Errorf("testCommand = %q; want go test -count=1 ... %s", got, want)
 	}
 }

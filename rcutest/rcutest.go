@@ -435,13 +435,15 @@ type runEnv struct {
 }
 
 // testCommand is the go test command that runs the subtest path again,
-// in its package's directory, with extra flags.
+// in its package's directory, with extra flags. It has -count=1: go test
+// would otherwise answer a second run from its cache, and a check that
+// hangs on an interleaving may need more than one.
 func testCommand(path string, extra ...string) string {
 	parts := strings.Split(path, "/")
 	for i, p := range parts {
 		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
 	}
-	cmd := []string{"go", "test"}
+	cmd := []string{"go", "test", "-count=1"}
 	if raceEnabled {
 		cmd = append(cmd, "-race")
 	}
