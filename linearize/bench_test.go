@@ -3,12 +3,12 @@ package linearize_test
 import (
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/peakmem"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
 	"github.com/rcukit/rcukit/rcu"
@@ -112,46 +112,12 @@ func recordBig() linearize.History {
 	return bigHistory
 }
 
-// peakMemory samples the runtime's memory use until stop is called, and
-// returns the largest heap (live and dead objects) and total (everything
-// the runtime has mapped) seen, in bytes.
-func peakMemory() (stop func() (heap, total uint64)) {
-	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"}}
-	var heap, total uint64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	read := func() {
-		metrics.Read(samples)
-		heap = max(heap, samples[0].Value.Uint64())
-		total = max(total, samples[1].Value.Uint64())
-	}
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			read()
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() (uint64, uint64) {
-		close(done)
-		<-finished
-		read()
-		return heap, total
-	}
-}
-
 // BenchmarkCheck100k checks a recorded history of at least 100,000
 // events from a real run and reports the peak memory of the process.
 func BenchmarkCheck100k(b *testing.B) {
 	h := recordBig()
 	runtime.GC()
-	stop := peakMemory()
+	stop := peakmem.Start()
 	b.ResetTimer()
 	for b.Loop() {
 		if res := linearize.Check(h, linearize.Options{}); res.Verdict != linearize.Ok {
@@ -175,7 +141,7 @@ func TestCheck100k(t *testing.T) {
 	}
 	h := recordBig()
 	runtime.GC()
-	stop := peakMemory()
+	stop := peakmem.Start()
 	start := time.Now()
 	res := linearize.Check(h, linearize.Options{})
 	took := time.Since(start)

@@ -57,6 +57,24 @@ type Options struct {
 	// Workers is how many partitions are checked at once. 0 means
 	// GOMAXPROCS.
 	Workers int
+	// Progress, if not nil, is told how far the check has got each time
+	// a segment is done: all of its partitions checked, or skipped
+	// because an earlier part is Illegal or time ran out. It is called
+	// from the goroutines that check, but never twice at once, and
+	// Progress.Done grows by one with each call. It should return
+	// quickly: the workers wait for it. For Check, Total is the number
+	// of segments of the whole history, and the last call before Check
+	// returns has Done == Total (no call is made for a malformed
+	// history). For a Stream, Done and Total count from the first Feed,
+	// and Total grows as Feed and Close find more segments complete.
+	Progress func(Progress)
+}
+
+// A Progress says how far a check has got, for Options.Progress.
+type Progress struct {
+	Done   int // segments done
+	Total  int // segments to check (for a Stream: known so far)
+	Events int // events in the segments done
 }
 
 func (o Options) timeout() time.Duration {
@@ -355,8 +373,34 @@ func cuts(evs History, final bool) []int {
 
 type task struct {
 	pt      part
+	seg     int // the index of its segment among those checked together
 	verdict Verdict
 	reason  string
+}
+
+// progress counts the segments of one call of Stream.check as their
+// tasks are done, and reports them to Options.Progress.
+type progress struct {
+	report func(Progress)
+	mu     sync.Mutex
+	left   []int // tasks not yet done, by segment
+	events []int // events, by segment
+	now    Progress
+}
+
+// taskDone records that a task of segment seg is done, and reports the
+// segment when it was the segment's last.
+func (p *progress) taskDone(seg int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.left[seg]--; p.left[seg] == 0 {
+		p.now.Done++
+		p.now.Events += p.events[seg]
+		p.report(p.now)
+	}
 }
 
 // check checks evs, cut at ends (the last is len(evs)), starting from
@@ -367,8 +411,16 @@ func (s *Stream) check(evs History, ends []int, deadline time.Time, final bool) 
 	st := s.state
 	prev := 0
 	maxPart := s.opts.maxPartition()
+	var prog *progress
+	if s.opts.Progress != nil {
+		prog = &progress{report: s.opts.Progress, left: make([]int, len(ends)), events: make([]int, len(ends)),
+			now: Progress{Done: s.res.Segments, Total: s.res.Segments + len(ends), Events: s.res.Events}}
+	}
 	for n, end := range ends {
 		seg := evs[prev:end]
+		if prog != nil {
+			prog.events[n] = len(seg)
+		}
 		ops := make([]model.Op, len(seg))
 		for i, e := range seg {
 			ops[i] = e.Op
@@ -380,7 +432,10 @@ func (s *Stream) check(evs History, ends []int, deadline time.Time, final bool) 
 				pt.events[j], sub[j] = seg[i], ops[i]
 			}
 			pt.init = st.Project(sub)
-			t := &task{pt: pt}
+			t := &task{pt: pt, seg: n}
+			if prog != nil {
+				prog.left[n]++
+			}
 			if len(grp) > maxPart {
 				t.verdict = Unknown
 				t.reason = fmt.Sprintf("a segment of %d events from t=%d to t=%d has a partition of %d operations, over the cap of %d; the history has no quiescent point to cut it at",
@@ -399,7 +454,7 @@ func (s *Stream) check(evs History, ends []int, deadline time.Time, final bool) 
 		}
 		prev = end
 	}
-	s.run(tasks, deadline)
+	s.run(tasks, deadline, prog)
 	s.res.Events += len(evs)
 	s.res.Segments += len(ends)
 	s.res.Partitions += len(tasks)
@@ -420,8 +475,9 @@ func (s *Stream) check(evs History, ends []int, deadline time.Time, final bool) 
 }
 
 // run checks the tasks that have no verdict yet, several at once. Tasks
-// after the first one found Illegal are skipped (left Unknown).
-func (s *Stream) run(tasks []*task, deadline time.Time) {
+// after the first one found Illegal are skipped (left Unknown). Each task,
+// checked or skipped, is counted in prog (which may be nil).
+func (s *Stream) run(tasks []*task, deadline time.Time, prog *progress) {
 	var next atomic.Int64
 	var firstIllegal atomic.Int64
 	firstIllegal.Store(int64(len(tasks)))
@@ -434,27 +490,24 @@ func (s *Stream) run(tasks []*task, deadline time.Time) {
 					return
 				}
 				t := tasks[i]
-				if t.reason != "" {
-					continue
-				}
-				if i > firstIllegal.Load() {
+				switch left := time.Until(deadline); {
+				case t.reason != "":
+				case i > firstIllegal.Load():
 					t.reason = "not checked: an earlier part is illegal"
-					continue
-				}
-				left := time.Until(deadline)
-				if left <= 0 {
+				case left <= 0:
 					t.reason = "timeout before this part could be checked"
-					continue
-				}
-				t.verdict, t.reason = t.pt.check(left)
-				if t.verdict == Illegal {
-					for {
-						f := firstIllegal.Load()
-						if f <= i || firstIllegal.CompareAndSwap(f, i) {
-							break
+				default:
+					t.verdict, t.reason = t.pt.check(left)
+					if t.verdict == Illegal {
+						for {
+							f := firstIllegal.Load()
+							if f <= i || firstIllegal.CompareAndSwap(f, i) {
+								break
+							}
 						}
 					}
 				}
+				prog.taskDone(t.seg)
 			}
 		})
 	}

@@ -38,12 +38,14 @@ type finding struct {
 	rule    model.Rule
 	detail  string
 	related []int
+	// explain, if set, computes detail and related: naming the parties
+	// costs more than finding that there is a violation, and only the
+	// finding reported needs them.
+	explain func() (string, []int)
 }
 
 // CheckDirect checks h with the direct checker, in O(n log n) time for
-// the pointer, grace-period, callback, barrier, reclaim and polling rules
-// (the list's traversal rules cost up to the number of traversals times
-// the number of keys). It returns Ok or Illegal, or Unknown for a
+// n events and the keys the traversals report. It returns Ok or Illegal, or Unknown for a
 // malformed history. For Illegal it names the violation whose culprit
 // operation returned first, and the operations involved.
 func CheckDirect(h History) Result {
@@ -74,6 +76,9 @@ func CheckDirect(h History) Result {
 		}
 		return cmp.Compare(a.culprit, b.culprit)
 	})
+	if f.explain != nil {
+		f.detail, f.related = f.explain()
+	}
 	r.Verdict, r.Rule, r.Detail = Illegal, f.rule, f.detail
 	r.Ops = []Event{h[f.culprit]}
 	rel := slices.Clone(f.related)
@@ -139,6 +144,7 @@ type direct struct {
 	removals                           map[uint64][]int // key -> successful Remove or Replace that took it out
 	replacedBy                         map[uint64]int   // key -> successful Replace that took it out
 	elemReclaims                       map[uint64][]int
+	firstReclaim                       map[uint64]int // version -> the Reclaim of it that returned first
 	polls, reclaims, lookups, listMods []int
 }
 
@@ -155,6 +161,7 @@ func newDirect(h History) *direct {
 		removals:     map[uint64][]int{},
 		replacedBy:   map[uint64]int{},
 		elemReclaims: map[uint64][]int{},
+		firstReclaim: map[uint64]int{},
 	}
 	set := func(m map[model.Kind]map[uint64]int, k model.Kind, id uint64, i int) {
 		if m[k] == nil {
@@ -179,6 +186,9 @@ func newDirect(h History) *direct {
 			d.polls = append(d.polls, i)
 		case model.Reclaim:
 			d.reclaims = append(d.reclaims, i)
+			if j, ok := d.firstReclaim[op.Version]; !ok || e.Return < h[j].Return {
+				d.firstReclaim[op.Version] = i
+			}
 		case model.Insert:
 			d.inserted[op.Key] = i
 			d.listMods = append(d.listMods, i)
@@ -215,7 +225,7 @@ func newDirect(h History) *direct {
 }
 
 func (d *direct) add(culprit int, rule model.Rule, related []int, format string, args ...any) {
-	d.found = append(d.found, finding{culprit, rule, fmt.Sprintf(format, args...), related})
+	d.found = append(d.found, finding{culprit: culprit, rule: rule, detail: fmt.Sprintf(format, args...), related: related})
 }
 
 func (r reader) events() []int {
@@ -256,6 +266,9 @@ func (d *direct) pointer() {
 				d.add(r.begin, model.ReadUnpublished, nil, "reader r%d saw version %d, which had not been published", op.ID, op.Version)
 				continue
 			}
+		}
+		if rc, ok := d.firstReclaim[op.Version]; ok && d.h[rc].Return < e.Call {
+			d.add(r.begin, model.ReadReclaimed, []int{rc}, "reader r%d saw version %d, which had been reclaimed before it began", op.ID, op.Version)
 		}
 		clusters[op.Version] = append(clusters[op.Version], r.begin)
 	}
@@ -320,6 +333,14 @@ func (d *direct) pointer() {
 }
 
 func (d *direct) versionOf(i int) uint64 { return d.h[i].Op.Version }
+
+// versionOps returns v's Publish, if any.
+func (d *direct) versionOps(v uint64) []int {
+	if p, ok := d.pubs[v]; ok {
+		return []int{p}
+	}
+	return nil
+}
 
 // gracePeriods checks Synchronize and Poll against the readers.
 func (d *direct) gracePeriods() {
@@ -462,6 +483,27 @@ func (d *direct) checkReclaims() {
 		if r, ok := index[v].inside(e.Call, e.Return); ok {
 			d.add(rc, model.ReclaimWhileHeld, r.events(),
 				"version %d was reclaimed while %s that saw it was still inside", v, d.readerName(r))
+			continue
+		}
+		// Any reader that began before v was replaced must have ended.
+		// The replacement comes after v's Publish and after every read
+		// of v, so after the latest call among them; a reader that
+		// returned from ReadBegin before that began before it. A reclaim
+		// that may precede v's Publish is not judged: an unpublished
+		// version may be reclaimed.
+		if v != 0 && (!published || d.h[pv].Return >= e.Call) {
+			continue
+		}
+		from := int64(-1)
+		if v != 0 {
+			from = d.h[pv].Call
+		}
+		for _, r := range d.byVersion[v] {
+			from = max(from, d.h[r.begin].Call)
+		}
+		if r, ok := d.all.inside(from, e.Return); ok {
+			d.add(rc, model.ReclaimWhileHeld, append(r.events(), d.versionOps(v)...),
+				"version %d was reclaimed while %s, which began before version %d was replaced, was still inside", v, d.readerName(r), v)
 		}
 	}
 }
@@ -540,104 +582,269 @@ func (d *direct) list() {
 			d.add(i, model.ListLookup, rel(op.Key), "Lookup(%d) reported false, but %d was in the list", op.Key, op.Key)
 		}
 	}
-	d.traversals(present)
+	d.traversals()
 	d.listReclaims()
 }
 
-func (d *direct) traversals(present func(k uint64, t, u int64) bool) {
+// An element is a key and the keys that replaced it, one after another:
+// a tree, in a history with two Replaces of one key. Its root is the key
+// an Insert put in.
+type element struct {
+	root    uint64
+	in      int   // the Insert of the root
+	remove  int64 // the earliest call of a successful Remove of any of its keys, or never
+	counted int   // 1 + the last traversal that counted it as seen
+}
+
+// A keyInfo is what the traversal checks need of one key, behind one map
+// lookup: a traversal reports many keys.
+type keyInfo struct {
+	in       int   // the Insert or Replace that put it in
+	removals []int // successful Removes and Replaces that took it out
+	next     int   // the successful Replace that took it out, or -1
+	elem     *element
+	seenBy   int // 1 + the last traversal that reported it
+}
+
+// keyInfos gathers what d knows of each key put in, and groups the keys
+// into elements. A key that no Insert leads to (put in by a Replace of a
+// key never inserted, or in a cycle of Replaces) belongs to none.
+func (d *direct) keyInfos() (map[uint64]*keyInfo, []*element) {
 	h := d.h
-	type keyAt struct {
-		key uint64
-		ret int64
-	}
-	var keys []keyAt // keys by the return of the operation that put them in
+	keys := make(map[uint64]*keyInfo, len(d.inserted))
 	for k, i := range d.inserted {
-		keys = append(keys, keyAt{k, h[i].Return})
+		ki := &keyInfo{in: i, removals: d.removals[k], next: -1}
+		if j, ok := d.replacedBy[k]; ok {
+			ki.next = j
+		}
+		keys[k] = ki
 	}
-	slices.SortFunc(keys, func(a, b keyAt) int { return cmp.Compare(a.ret, b.ret) })
+	var elems []*element
+	none := &element{} // the mark of keys found to belong to no element
+	var path []*keyInfo
+	for k, ki := range keys {
+		path = path[:0]
+		var el *element
+		for m, mi := k, ki; el == nil; {
+			if mi.elem != nil {
+				el = mi.elem
+				break
+			}
+			path = append(path, mi)
+			if len(path) > len(keys) {
+				el = none // a cycle
+				break
+			}
+			if h[mi.in].Op.Kind == model.Insert {
+				el = &element{root: m, in: mi.in, remove: never}
+				elems = append(elems, el)
+				break
+			}
+			m = h[mi.in].Op.Key // the key m replaced
+			if mi = keys[m]; mi == nil {
+				el = none // it replaced a key never put in
+			}
+		}
+		for _, x := range path {
+			x.elem = el
+		}
+	}
+	for _, ki := range keys {
+		if ki.elem == none {
+			ki.elem = nil
+			continue
+		}
+		for _, i := range ki.removals {
+			if h[i].Op.Kind == model.Remove {
+				ki.elem.remove = min(ki.elem.remove, h[i].Call)
+			}
+		}
+	}
+	return keys, elems
+}
+
+// traversals checks what each traversal saw, in time linear in the keys
+// it reports plus O(log n) for what it had to see.
+func (d *direct) traversals() {
+	h := d.h
+	keys, elems := d.keyInfos()
+	type trav struct {
+		id     uint64
+		tb, te int
+	}
+	var travs []trav
 	for id, te := range d.ends[model.TraverseEnd] {
-		tb := d.begins[model.TraverseBegin][id]
-		b, e := h[tb], h[te]
-		seen := map[uint64]bool{}
+		travs = append(travs, trav{id, d.begins[model.TraverseBegin][id], te})
+	}
+	// must[i]: how many elements travs[i] had to see. An element that an
+	// Insert put in before the traversal began, none of whose keys a
+	// Remove took out before it ended, was in the list all along (as one
+	// key or its replacements): some key of it must be seen.
+	must := d.mustSee(elems, len(travs), func(i int) (int64, int64) {
+		return h[travs[i].tb].Call, h[travs[i].te].Return
+	})
+	var infos []*keyInfo
+	for n, t := range travs {
+		b, e := h[t.tb], h[t.te]
+		id := t.id
+		mark := n + 1
+		// What it saw, and whether it saw a key twice. Keys never put in
+		// are phantoms; a map catches them twice.
+		infos = infos[:0]
 		dup := false
+		var unknown map[uint64]bool
 		for _, k := range e.Op.Keys {
-			dup = dup || seen[k]
-			seen[k] = true
+			ki := keys[k]
+			infos = append(infos, ki)
+			switch {
+			case ki == nil:
+				if unknown == nil {
+					unknown = map[uint64]bool{}
+				}
+				dup = dup || unknown[k]
+				unknown[k] = true
+			case ki.seenBy == mark:
+				dup = true
+			default:
+				ki.seenBy = mark
+			}
 		}
 		switch {
 		case e.Op.Damaged:
-			d.add(te, model.ListReadReclaimed, []int{tb}, "traversal t%d saw a reclaimed element", id)
+			d.add(t.te, model.ListReadReclaimed, []int{t.tb}, "traversal t%d saw a reclaimed element", id)
 			continue
 		case dup:
-			d.add(te, model.ListTraverseDuplicate, []int{tb}, "traversal t%d saw an element twice", id)
+			d.add(t.te, model.ListTraverseDuplicate, []int{t.tb}, "traversal t%d saw an element twice", id)
 			continue
 		}
-		// Two versions of one element: k was in the list before the
-		// traversal began, and was replaced (one or more times) while it
-		// ran.
-		for _, k := range e.Op.Keys {
-			if in, ok := d.inserted[k]; !ok || h[in].Return >= b.Call {
+		saw := 0 // elements it had to see, and did
+		for x, k := range e.Op.Keys {
+			ki := infos[x]
+			if ki == nil {
+				d.add(t.te, model.ListTraversePhantom, []int{t.tb},
+					"traversal t%d saw element %d, which was not in the list while it ran", id, k)
 				continue
 			}
-			for j, ok := d.replacedBy[k]; ok && h[j].Call > b.Return && h[j].Return < e.Call; j, ok = d.replacedBy[h[j].Op.Key2] {
-				if n := h[j].Op.Key2; seen[n] {
-					d.add(te, model.ListTraverseDuplicate, []int{tb, j},
-						"traversal t%d saw elements %d and %d, versions of one replaced element, together", id, k, n)
+			// Two versions of one element: k, and a key that replaced it
+			// (once or more) while the traversal ran.
+			steps := 0 // a cycle of Replaces inside the traversal is possible in a garbage history
+			for j := ki.next; j >= 0 && h[j].Call > b.Return && h[j].Return < e.Call && steps < len(keys); steps++ {
+				nk := h[j].Op.Key2
+				ni := keys[nk]
+				if ni.seenBy == mark {
+					d.add(t.te, model.ListTraverseDuplicate, []int{t.tb, j},
+						"traversal t%d saw elements %d and %d, versions of one replaced element, together", id, k, nk)
 				}
+				j = ni.next
 			}
-		}
-		// Phantoms: a key put in only after the traversal ended, or taken
-		// out before it began.
-		for _, k := range e.Op.Keys {
-			in, ok := d.inserted[k]
+			// Phantoms: a key put in only after the traversal ended, or
+			// taken out before it began.
 			gone := -1
-			for _, r := range d.removals[k] {
+			for _, r := range ki.removals {
 				if h[r].Return < b.Call {
 					gone = r
 				}
 			}
-			if !ok || h[in].Call > e.Return || gone >= 0 {
-				var rel []int
-				if ok {
-					rel = append(rel, in)
-				}
+			if h[ki.in].Call > e.Return || gone >= 0 {
+				rel := []int{ki.in}
 				if gone >= 0 {
 					rel = append(rel, gone)
 				}
-				d.add(te, model.ListTraversePhantom, append(rel, tb),
+				d.add(t.te, model.ListTraversePhantom, append(rel, t.tb),
 					"traversal t%d saw element %d, which was not in the list while it ran", id, k)
 			}
+			if el := ki.elem; el != nil && el.counted != mark && h[el.in].Return < b.Call && el.remove > e.Return {
+				el.counted = mark
+				saw++
+			}
 		}
-		// Misses: follow each key put in before the traversal began
-		// through its replacements; if the chain was never removed while
-		// the traversal ran, one of its keys must have been seen.
-		n := sort.Search(len(keys), func(i int) bool { return keys[i].ret >= b.Call })
-		for _, ka := range keys[:n] {
-			k := ka.key
-			missed, alive := true, true
-			for m := k; ; {
-				missed = missed && !seen[m]
-				next := -1
-				for _, r := range d.removals[m] {
-					if h[r].Call <= e.Return {
-						if h[r].Op.Kind == model.Remove {
-							alive = false
-						} else {
-							next = r
-						}
-					}
-				}
-				if !alive || next < 0 {
-					break
-				}
-				m = h[next].Op.Key2
-			}
-			if alive && missed && present(k, b.Call, b.Call) {
-				d.add(te, model.ListTraverseMissed, []int{d.inserted[k], tb},
-					"traversal t%d missed element %d, which stayed in the list (or was replaced) while it ran", id, k)
-			}
+		if saw < must[n] {
+			d.found = append(d.found, finding{culprit: t.te, rule: model.ListTraverseMissed, explain: func() (string, []int) {
+				return d.missed(t.id, t.tb, t.te, keys, elems)
+			}})
 		}
 	}
+}
+
+// mustSee counts, for each of n traversals, the elements put in before it
+// began (its begin's call, from span) and not removed by its end (its
+// end's return): offline, by a sweep over the begins with a Fenwick tree
+// over the removals.
+func (d *direct) mustSee(elems []*element, n int, span func(i int) (begin, end int64)) []int {
+	h := d.h
+	type point struct{ in, remove int64 }
+	pts := make([]point, 0, len(elems))
+	removes := make([]int64, 0, len(elems))
+	for _, el := range elems {
+		pts = append(pts, point{h[el.in].Return, el.remove})
+		removes = append(removes, el.remove)
+	}
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.in, b.in) })
+	slices.Sort(removes)
+	removes = slices.Compact(removes)
+	tree := make([]int, len(removes)+1) // counts of elements by the rank of their removal
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ba, _ := span(a)
+		bb, _ := span(b)
+		return cmp.Compare(ba, bb)
+	})
+	out := make([]int, n)
+	added := 0
+	for _, i := range order {
+		begin, end := span(i)
+		for ; added < len(pts) && pts[added].in < begin; added++ {
+			r, _ := slices.BinarySearch(removes, pts[added].remove)
+			for j := r + 1; j < len(tree); j += j & -j {
+				tree[j]++
+			}
+		}
+		// Elements added so far whose removal is called by end do not count.
+		r := sort.Search(len(removes), func(j int) bool { return removes[j] > end })
+		early := 0
+		for j := r; j > 0; j -= j & -j {
+			early += tree[j]
+		}
+		out[i] = added - early
+	}
+	return out
+}
+
+// missed names an element that the traversal tb..te had to see and did
+// not: the detail of a ListTraverseMissed finding.
+func (d *direct) missed(id uint64, tb, te int, keys map[uint64]*keyInfo, elems []*element) (string, []int) {
+	h := d.h
+	b, e := h[tb], h[te]
+	hit := map[*element]bool{}
+	for _, k := range e.Op.Keys {
+		if ki := keys[k]; ki != nil && ki.elem != nil {
+			hit[ki.elem] = true
+		}
+	}
+	var best *element
+	for _, el := range elems {
+		if !hit[el] && h[el.in].Return < b.Call && el.remove > e.Return && (best == nil || el.root < best.root) {
+			best = el
+		}
+	}
+	if best == nil {
+		return fmt.Sprintf("traversal t%d missed an element that stayed in the list while it ran", id), []int{tb}
+	}
+	// Name the key the element had when the traversal began, if one
+	// definitely had it then.
+	k := best.root
+	for steps := 0; steps < len(keys); steps++ {
+		j := keys[k].next
+		if j < 0 || h[j].Return >= b.Call {
+			break
+		}
+		k = h[j].Op.Key2
+	}
+	return fmt.Sprintf("traversal t%d missed element %d, which stayed in the list (or was replaced) while it ran", id, k),
+		[]int{keys[k].in, tb}
 }
 
 func (d *direct) listReclaims() {

@@ -41,8 +41,9 @@
 //
 // CheckDirect is a second oracle that shares nothing with porcupine or the
 // model's State: it finds definite violations by interval arithmetic, in
-// O(n log n) for the grace-period, callback, barrier, reclaim, polling and
-// reader rules. It is sound (what it reports is a violation) but not
+// O(n log n) for n events, every rule included (a traversal costs the keys
+// it reports plus a logarithm: what it had to see is counted with a sweep,
+// not listed). It is sound (what it reports is a violation) but not
 // complete; the tests hold both oracles to the same verdict and rule on
 // every history in testdata.
 //

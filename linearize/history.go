@@ -73,12 +73,15 @@ func (h History) Validate() error {
 	bad := func(i int, format string, args ...any) {
 		errs = append(errs, &ValidationError{i, fmt.Sprintf(format, args...)})
 	}
-	unique := func(i int, k key, what string) {
+	// again records that event i uses k, or returns the event that used
+	// it first. (The message is formatted only for a repeat: formatting
+	// one for every event would cost more than the rest of Validate.)
+	again := func(i int, k key) (int, bool) {
 		if j, ok := first[k]; ok {
-			bad(i, "%s, already at event %d", what, j)
-			return
+			return j, true
 		}
 		first[k] = i
+		return 0, false
 	}
 	for i, e := range h {
 		op := e.Op
@@ -99,14 +102,22 @@ func (h History) Validate() error {
 		}
 		switch op.Kind {
 		case model.Publish:
-			unique(i, key{op.Kind, op.Version}, fmt.Sprintf("version %d published twice", op.Version))
+			if j, ok := again(i, key{op.Kind, op.Version}); ok {
+				bad(i, "version %d published twice, already at event %d", op.Version, j)
+			}
 		case model.Insert:
-			unique(i, key{model.Insert, op.Key}, fmt.Sprintf("key %d inserted twice", op.Key))
+			if j, ok := again(i, key{model.Insert, op.Key}); ok {
+				bad(i, "key %d inserted twice, already at event %d", op.Key, j)
+			}
 		case model.Replace:
-			unique(i, key{model.Insert, op.Key2}, fmt.Sprintf("key %d inserted twice", op.Key2))
+			if j, ok := again(i, key{model.Insert, op.Key2}); ok {
+				bad(i, "key %d inserted twice, already at event %d", op.Key2, j)
+			}
 		case model.ReadBegin, model.ReadEnd, model.SyncBegin, model.SyncEnd, model.Call,
 			model.BarrierBegin, model.BarrierEnd, model.Snapshot, model.TraverseBegin, model.TraverseEnd:
-			unique(i, key{op.Kind, op.ID}, fmt.Sprintf("%s of id %d twice", op.Kind, op.ID))
+			if j, ok := again(i, key{op.Kind, op.ID}); ok {
+				bad(i, "%s of id %d twice, already at event %d", op.Kind, op.ID, j)
+			}
 		}
 	}
 	for i, e := range h {

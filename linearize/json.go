@@ -110,11 +110,17 @@ func (e *FileError) Unwrap() error { return e.Err }
 // Decode parses data, the contents of the history file name, and
 // validates the history. It never panics; its errors are *FileError.
 func Decode(name string, data []byte) (History, error) {
-	d := decoder{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
-	d.dec.DisallowUnknownFields()
-	h, err := d.file()
-	if err != nil {
-		return nil, err
+	d := decoder{name: name, data: data}
+	h, starts, ok := fastDecode(data)
+	if ok {
+		d.starts = starts
+	} else {
+		d.dec = json.NewDecoder(bytes.NewReader(data))
+		d.dec.DisallowUnknownFields()
+		var err error
+		if h, err = d.file(); err != nil {
+			return nil, err
+		}
 	}
 	if err := h.Validate(); err != nil {
 		var ve *ValidationError

@@ -3,6 +3,7 @@ package linearize_test
 import (
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,6 +69,7 @@ func histGen(t *rapid.T) (h linearize.History, mutated bool) {
 	fresh := func() uint64 { next++; return next }
 	var open []model.Op // begun, not ended: readers, syncs, barriers, cookies, traversals
 	var called, versions, keys []uint64
+	var early []uint64 // versions reclaimed before their publication
 	n := rapid.IntRange(1, 40).Draw(t, "n")
 	for tries := 0; len(h) < n && tries < 20*n; tries++ {
 		var op model.Op
@@ -118,8 +120,15 @@ func histGen(t *rapid.T) (h linearize.History, mutated bool) {
 				op = model.Op{Kind: model.Invoke, ID: called[rng.IntN(len(called))]}
 			}
 		case 12:
-			if ok = len(versions) > 0; ok {
+			switch {
+			case rng.IntN(4) == 0: // an object freed before it is published, which is legal
+				v := fresh()
+				op = model.Op{Kind: model.Reclaim, Version: v}
+				early = append(early, v)
+			case len(versions) > 0:
 				op = model.Op{Kind: model.Reclaim, Version: versions[rng.IntN(len(versions))]}
+			default:
+				ok = false
 			}
 		case 13:
 			op = model.Op{Kind: model.Insert, Key: fresh()}
@@ -144,6 +153,10 @@ func histGen(t *rapid.T) (h linearize.History, mutated bool) {
 			}
 		case 15:
 			op = model.Op{Kind: model.Publish, Version: fresh()}
+			if len(early) > 0 && rng.IntN(8) == 0 {
+				op.Version = early[0] // legal, until somebody reads it
+				early = early[1:]
+			}
 		}
 		if !ok {
 			continue
@@ -192,22 +205,85 @@ func histGen(t *rapid.T) (h linearize.History, mutated bool) {
 	if len(h) > 0 && rapid.Bool().Draw(t, "mutate") {
 		mutated = true
 		i := rapid.IntRange(0, len(h)-1).Draw(t, "victim")
+		switch rapid.IntRange(0, 3).Draw(t, "how") {
+		case 0: // reclaim the version replaced last, perhaps while a reader that began before that is inside
+			if v, ok := lastReplaced(h[:i+1]); ok {
+				at := h[i].Return + 1
+				h = slices.Insert(h, i+1, linearize.Event{Client: 9, Call: at, Return: at, Op: model.Op{Kind: model.Reclaim, Version: v}})
+				return h, mutated
+			}
+		case 1: // a traversal sees both versions of an element replaced while it ran
+			for j := range h {
+				if old, ok := replacedWhile(h[:j], h[j].Op); ok && h[j].Op.Kind == model.TraverseEnd {
+					h[j].Op.Keys = append(h[j].Op.Keys, old)
+					return h, mutated
+				}
+			}
+		}
 		op := &h[i].Op
 		switch op.Kind {
 		case model.ReadBegin:
 			op.Version = uint64(rng.IntN(int(next) + 1))
 			op.Damaged = rng.IntN(4) == 0
-		case model.ReadEnd, model.Lookup, model.TraverseEnd:
+		case model.ReadEnd, model.Lookup:
 			op.Damaged = true
+		case model.TraverseEnd:
+			switch old, ok := replacedWhile(h[:i], *op); {
+			case ok && rng.IntN(2) == 0:
+				op.Keys = append(op.Keys, old) // both versions of one element
+			case len(keys) > 0 && rng.IntN(2) == 0:
+				op.Keys = append(op.Keys, keys[rng.IntN(len(keys))])
+			default:
+				op.Damaged = true
+			}
+		case model.Publish:
+			// Its version was reclaimed before: illegal once a reader sees it.
+			h = append(h, linearize.Event{Client: 9, Call: h[i].Call - 5, Return: h[i].Call - 4, Op: model.Op{Kind: model.Reclaim, Version: op.Version}})
 		case model.Poll, model.Remove, model.Replace:
 			op.OK = !op.OK
 		case model.Invoke:
 			h = append(h, linearize.Event{Client: 9, Call: h[i].Call + 3, Return: h[i].Return + 3, Op: *op})
 		case model.Reclaim:
-			op.Version = s.Version()
+			if v, ok := lastReplaced(h[:i]); ok && rng.IntN(2) == 0 {
+				op.Version = v // perhaps while a reader that began before its replacement is inside
+			} else {
+				op.Version = s.Version()
+			}
 		}
 	}
 	return h, mutated
+}
+
+// lastReplaced returns the version that the last Publish in h replaced.
+func lastReplaced(h linearize.History) (uint64, bool) {
+	var pubs []uint64
+	for _, e := range h {
+		if e.Op.Kind == model.Publish {
+			pubs = append(pubs, e.Op.Version)
+		}
+	}
+	switch len(pubs) {
+	case 0:
+		return 0, false
+	case 1:
+		return 0, true
+	}
+	return pubs[len(pubs)-2], true
+}
+
+// replacedWhile returns the old key of a Replace in h, after the
+// traversal that end ends began, whose new key end saw.
+func replacedWhile(h linearize.History, end model.Op) (uint64, bool) {
+	began := false
+	for _, e := range h {
+		switch {
+		case e.Op.Kind == model.TraverseBegin && e.Op.ID == end.ID:
+			began = true
+		case began && e.Op.Kind == model.Replace && e.Op.OK && slices.Contains(end.Keys, e.Op.Key2):
+			return e.Op.Key, true
+		}
+	}
+	return 0, false
 }
 
 // The direct checker is sound: whatever it finds Illegal, porcupine does
@@ -239,6 +315,9 @@ func TestDirectCheckerSound(t *testing.T) {
 			t.Fatalf("a legal run checks %s\nhistory: %v", res.Report(), h)
 		}
 		stats[res.Verdict.String()+"/"+dir.Verdict.String()]++
+		if res.Verdict == linearize.Illegal {
+			stats["porcupine "+string(res.Rule)]++
+		}
 		if res.Verdict == linearize.Illegal && dir.Verdict == linearize.Illegal && res.Rule != dir.Rule {
 			stats["rule "+string(res.Rule)+" vs "+string(dir.Rule)]++
 		}

@@ -89,6 +89,9 @@ func (s State) String() string {
 		for _, a := range t.alts {
 			fmt.Fprintf(&b, " %d|%v", a.base, a.keys)
 		}
+		for _, a := range t.extra {
+			fmt.Fprintf(&b, " once %d|%v", a.base, a.keys)
+		}
 		if len(t.added) > 0 {
 			fmt.Fprintf(&b, " may %v", t.added)
 		}
@@ -138,6 +141,8 @@ func waiterName(x waiter) string {
 		return fmt.Sprintf("b%d", x.id)
 	case Remove:
 		return fmt.Sprintf("%d", x.id)
+	case Publish:
+		return fmt.Sprintf("v%d", x.id)
 	}
 	return fmt.Sprintf("%s:%d", x.kind, x.id)
 }
@@ -149,6 +154,7 @@ func (s State) Equal(t State) bool {
 		!slices.Equal(s.readers, t.readers) ||
 		!s.rd.equal(t.rd) || !s.cb.equal(t.cb) ||
 		!slices.Equal(s.invoked, t.invoked) ||
+		!slices.Equal(s.freed, t.freed) ||
 		!sameKeys(s.present, t.present) ||
 		!slices.Equal(s.used, t.used) ||
 		!slices.Equal(s.reclaimed, t.reclaimed) ||
@@ -159,16 +165,15 @@ func (s State) Equal(t State) bool {
 	for i := range s.travs {
 		a, b := s.travs[i], t.travs[i]
 		if a.id != b.id || !sameKeys(a.base, b.base) || !slices.Equal(a.gone, b.gone) ||
-			!slices.Equal(a.added, b.added) || len(a.alts) != len(b.alts) {
+			!slices.Equal(a.added, b.added) || !sameAlts(a.alts, b.alts) || !sameAlts(a.extra, b.extra) {
 			return false
-		}
-		for j := range a.alts {
-			if a.alts[j].base != b.alts[j].base || !slices.Equal(a.alts[j].keys, b.alts[j].keys) {
-				return false
-			}
 		}
 	}
 	return true
+}
+
+func sameAlts(a, b []alt) bool {
+	return slices.EqualFunc(a, b, func(x, y alt) bool { return x.base == y.base && slices.Equal(x.keys, y.keys) })
 }
 
 // sameKeys is slices.Equal with a shortcut for slices that share memory,

@@ -29,9 +29,21 @@
 //     (ReadStale).
 //   - P2 grace period: SyncEnd only when every reader that began before
 //     SyncBegin has ended (SyncEarly).
-//   - P3 reclamation: no reader sees its version reclaimed
-//     (ReadReclaimed); a version is reclaimed only when it is not current
-//     (ReclaimCurrent) and no open reader holds it (ReclaimWhileHeld).
+//   - P3 reclamation: no reader sees a reclaimed version, whether the
+//     reclaim came while it was inside or before the version was even
+//     published (ReadReclaimed); a version is reclaimed only when it is
+//     not current (ReclaimCurrent) and, once it has been replaced, only
+//     when every reader that began before the replacement has ended,
+//     whichever version that reader saw: it could have loaded the
+//     pointer again (ReclaimWhileHeld). A version may be reclaimed before
+//     it is published (an object freed unpublished); publishing it later
+//     is harmless until someone reads it. A second Reclaim of a version is
+//     judged by the same rules as the first and is not a violation in
+//     itself: any reader it could hurt began before the replacement and
+//     was inside at the first reclaim too, so the first one is already
+//     illegal. (A history may record one version's reclaim twice, poisoned
+//     and then reused; the list's elements are freed by the list itself,
+//     so for them a second reclaim is a double free, ListReclaimTwice.)
 //   - P4 callbacks: Invoke only after every reader that began before the
 //     Call has ended (CallbackEarly), once (CallbackTwice), and only for a
 //     queued callback (CallbackUncalled).
@@ -46,8 +58,14 @@
 //     (ListTraversePhantom), nothing twice (ListTraverseDuplicate), and
 //     nothing reclaimed (ListReadReclaimed); an element is reclaimed once
 //     (ListReclaimTwice), after its removal (ListReclaimUnremoved), once
-//     every traversal running at its removal has ended
-//     (ListReclaimWhileHeld).
+//     every traversal running at its removal has ended, whatever that
+//     traversal saw (ListReclaimWhileHeld). Replace puts the new element
+//     in the old one's place, so a traversal sees at most one version of
+//     an element: seeing the old and the new element of a Replace that
+//     ran while it did is a duplicate, whether the old element was there
+//     when the traversal began or was inserted while it ran; a Replace
+//     that may have run before the traversal began lets it see the new
+//     element only.
 //
 // A traversal is not atomic: elements inserted or removed while it runs may
 // or may not be seen. That is why it has a begin and an end: the model

@@ -21,8 +21,9 @@ type refTrav struct {
 }
 
 type refConstraint struct {
-	keys    []uint64
-	dropped bool
+	keys     []uint64
+	dropped  bool // removed while the traversal ran: need not be seen
+	optional bool // inserted while the traversal ran: may be seen, once
 }
 
 type reference struct {
@@ -39,6 +40,8 @@ type reference struct {
 	present   map[uint64]bool
 	used      map[uint64]bool
 	reclaimed map[uint64]bool
+	replaced  map[uint64]uint64 // replaced version -> reader threshold
+	freed     map[uint64]bool   // reclaimed versions
 	travs     map[uint64]*refTrav
 	nextTrav  uint64
 	removals  map[uint64]uint64 // removed key -> traversal threshold
@@ -56,6 +59,8 @@ func newReference() *reference {
 		present:   map[uint64]bool{},
 		used:      map[uint64]bool{},
 		reclaimed: map[uint64]bool{},
+		replaced:  map[uint64]uint64{},
+		freed:     map[uint64]bool{},
 		travs:     map[uint64]*refTrav{},
 		removals:  map[uint64]uint64{},
 	}
@@ -73,12 +78,14 @@ func (r *reference) clone() *reference {
 	c.present = maps.Clone(r.present)
 	c.used = maps.Clone(r.used)
 	c.reclaimed = maps.Clone(r.reclaimed)
+	c.replaced = maps.Clone(r.replaced)
+	c.freed = maps.Clone(r.freed)
 	c.removals = maps.Clone(r.removals)
 	c.travs = map[uint64]*refTrav{}
 	for id, t := range r.travs {
 		nt := &refTrav{seq: t.seq, may: maps.Clone(t.may)}
 		for _, m := range t.must {
-			nt.must = append(nt.must, &refConstraint{slices.Clone(m.keys), m.dropped})
+			nt.must = append(nt.must, &refConstraint{slices.Clone(m.keys), m.dropped, m.optional})
 		}
 		c.travs[id] = nt
 	}
@@ -114,6 +121,7 @@ func (r *reference) step(op model.Op) (model.Rule, *reference) {
 		if r.published[op.Version] {
 			return model.Malformed, r
 		}
+		n.replaced[r.cur] = r.nextSeq
 		n.cur = op.Version
 		n.published[op.Version] = true
 	case model.ReadBegin:
@@ -128,6 +136,9 @@ func (r *reference) step(op model.Op) (model.Rule, *reference) {
 				return model.ReadStale, r
 			}
 			return model.ReadUnpublished, r
+		}
+		if r.freed[op.Version] {
+			return model.ReadReclaimed, r
 		}
 		n.readers[op.ID] = refReader{r.nextSeq, op.Version}
 		n.nextSeq++
@@ -184,16 +195,15 @@ func (r *reference) step(op model.Op) (model.Rule, *reference) {
 		if op.Version == r.cur {
 			return model.ReclaimCurrent, r
 		}
-		for _, rd := range r.readers {
-			if rd.version == op.Version {
-				return model.ReclaimWhileHeld, r
-			}
+		if t, ok := r.replaced[op.Version]; ok && r.readersBefore(t) {
+			return model.ReclaimWhileHeld, r
 		}
+		n.freed[op.Version] = true
 	case model.Insert:
 		if r.used[op.Key] {
 			return model.Malformed, r
 		}
-		n.insert(op.Key)
+		n.add(op.Key)
 	case model.Remove:
 		if op.OK != r.present[op.Key] {
 			return model.ListRemove, r
@@ -211,7 +221,7 @@ func (r *reference) step(op model.Op) (model.Rule, *reference) {
 			}
 			for _, t := range n.travs {
 				for _, m := range t.must {
-					if !m.dropped && slices.Contains(m.keys, op.Key) {
+					if (!m.dropped || m.optional) && slices.Contains(m.keys, op.Key) {
 						m.keys = append(m.keys, op.Key2)
 					}
 				}
@@ -268,7 +278,7 @@ func (r *reference) step(op model.Op) (model.Rule, *reference) {
 			}
 		}
 		for _, m := range t.must {
-			if m.dropped {
+			if m.dropped || m.optional {
 				continue
 			}
 			hit := false
@@ -302,6 +312,15 @@ func (r *reference) insert(k uint64) {
 	r.used[k] = true
 	for _, t := range r.travs {
 		t.may[k] = true
+	}
+}
+
+// add inserts k, a new key, into the list: traversals running may see
+// it, at most once among its versions.
+func (r *reference) add(k uint64) {
+	r.insert(k)
+	for _, t := range r.travs {
+		t.must = append(t.must, &refConstraint{keys: []uint64{k}, optional: true})
 	}
 }
 

@@ -13,8 +13,8 @@ const (
 	ReadStale           Rule = "read-stale"            // a reader saw a version that a later publication had already replaced
 
 	// P3 reclamation.
-	ReadReclaimed    Rule = "read-reclaimed"     // a reader saw its version reclaimed (poisoned) inside its section
-	ReclaimWhileHeld Rule = "reclaim-while-held" // a version was reclaimed while a reader that saw it was inside
+	ReadReclaimed    Rule = "read-reclaimed"     // a reader saw a reclaimed (poisoned) version: reclaimed inside its section, or before its publication
+	ReclaimWhileHeld Rule = "reclaim-while-held" // a version was reclaimed while a reader that began before its replacement was inside
 	ReclaimCurrent   Rule = "reclaim-current"    // the current version was reclaimed
 
 	// P2 grace periods.

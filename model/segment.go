@@ -124,7 +124,7 @@ func (s State) Project(ops []Op) State {
 	}
 	out := Init()
 	if domain {
-		out.cur, out.published, out.readers, out.rd, out.cb, out.invoked = s.cur, s.published, s.readers, s.rd, s.cb, s.invoked
+		out.cur, out.published, out.readers, out.rd, out.cb, out.invoked, out.freed = s.cur, s.published, s.readers, s.rd, s.cb, s.invoked, s.freed
 	}
 	switch {
 	case traversal:
@@ -174,6 +174,8 @@ func (s State) Settle(ops []Op) (State, error) {
 			open[key{op.Kind.Opener(), op.ID}]--
 		case Call:
 			called = append(called, op.ID)
+		case Reclaim:
+			s.freed = s.freed.add(op.Version)
 		case Invoke:
 			ran = append(ran, op.ID)
 			s.invoked = s.invoked.add(op.ID)

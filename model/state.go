@@ -22,6 +22,7 @@ type State struct {
 	rd        waits    // open readers, and the syncs, callbacks and cookies waiting for them
 	cb        waits    // pending callbacks, and the barriers waiting for them
 	invoked   spans    // callbacks that have run
+	freed     spans    // versions reclaimed
 
 	present   []uint64 // keys in the list, sorted; never modified once built
 	used      spans    // keys ever inserted
@@ -37,13 +38,18 @@ type holder struct{ id, version uint64 }
 // Every key present when it began (base) must be seen, unless it is
 // removed meanwhile (gone); a base key that is replaced may be seen as any
 // of its replacements (alts). Keys inserted meanwhile (added) may be seen
-// or missed.
+// or missed. A Replace puts the new element in the old one's place, so a
+// traversal sees at most one version of an element, whether the element
+// was there when it began (alts) or was inserted while it ran (extra).
 type trav struct {
 	id    uint64
 	base  []uint64 // keys present at TraverseBegin; shared with that State.present
 	gone  []uint64 // base keys whose element was removed during the traversal, sorted
 	alts  []alt    // base keys replaced during the traversal, sorted by base
 	added []uint64 // keys inserted during the traversal, sorted
+	// extra are keys inserted during the traversal and then replaced
+	// during it, sorted by base: it may see one version of each, never two.
+	extra []alt
 }
 
 type alt struct {

@@ -17,6 +17,9 @@ func (s State) apply(op Op, explain bool) (State, *Violation) {
 		if s.published.has(op.Version) {
 			return s, f.fail(Malformed, nil, "version %d is published a second time", op.Version)
 		}
+		// The version replaced is removed: its reclaim waits for every
+		// reader inside now, whichever version it saw.
+		s.rd, _ = s.rd.wait(waiter{Publish, s.cur})
 		s.cur = op.Version
 		s.published = s.published.add(op.Version)
 
@@ -35,6 +38,10 @@ func (s State) apply(op Op, explain bool) (State, *Violation) {
 			}
 			return s, f.fail(ReadUnpublished, nil,
 				"reader r%d saw version %d, which had not been published (version %d was current)", op.ID, op.Version, s.cur)
+		}
+		if s.freed.has(op.Version) {
+			return s, f.fail(ReadReclaimed, []Ref{{Reclaim, op.Version}},
+				"reader r%d saw version %d, which had been reclaimed before it was published", op.ID, op.Version)
 		}
 		i, _ := slices.BinarySearchFunc(s.readers, op.ID, cmpHolder)
 		s.readers = slices.Insert(slices.Clip(s.readers), i, holder{op.ID, op.Version})
@@ -115,16 +122,14 @@ func (s State) apply(op Op, explain bool) (State, *Violation) {
 			return s, f.fail(ReclaimCurrent, []Ref{{Publish, op.Version}},
 				"version %d was reclaimed while it was the current version", op.Version)
 		}
-		var rs []uint64
-		for _, h := range s.readers {
-			if h.version == op.Version {
-				rs = append(rs, h.id)
-			}
-		}
-		if len(rs) > 0 {
+		if w := (waiter{Publish, op.Version}); s.rd.waiting(w) {
+			rs := s.rd.blockers(w)
 			return s, f.fail(ReclaimWhileHeld, refs(ReadBegin, rs),
-				"version %d was reclaimed while %s that saw it %s still inside", op.Version, readerList(rs), wereWas(rs))
+				"version %d was reclaimed while %s, which began before it was replaced, %s still inside", op.Version, readerList(rs), wereWas(rs))
 		}
+		// A second reclaim of a version is judged like the first, and is
+		// not itself a violation (see the package documentation).
+		s.freed = s.freed.add(op.Version)
 
 	case Insert:
 		if s.used.has(op.Key) {
@@ -268,19 +273,42 @@ func (s State) replaceKey(old, k uint64) State {
 	s.used = s.used.add(k)
 	s.travs = s.eachTrav(func(t trav) trav {
 		t.added = insertSorted(t.added, k)
-		if b, ok := t.constraint(old); ok && !hasSorted(t.gone, b) {
-			i, found := slices.BinarySearchFunc(t.alts, b, func(a alt, b uint64) int { return cmp.Compare(a.base, b) })
-			if found {
-				t.alts = slices.Clone(t.alts)
-				t.alts[i].keys = append(slices.Clip(t.alts[i].keys), k)
-			} else {
-				t.alts = slices.Insert(slices.Clip(t.alts), i, alt{b, []uint64{k}})
+		if b, ok := t.constraint(old); ok {
+			if !hasSorted(t.gone, b) {
+				t.alts = extend(t.alts, b, k)
 			}
+		} else if b, ok := chainOf(t.extra, old); ok || hasSorted(t.added, old) {
+			if !ok {
+				b = old
+			}
+			t.extra = extend(t.extra, b, k)
 		}
 		return t
 	})
 	s.tr, _ = s.tr.wait(waiter{Remove, old})
 	return s
+}
+
+// extend returns as with k added to the replacements of base.
+func extend(as []alt, base, k uint64) []alt {
+	i, found := slices.BinarySearchFunc(as, base, func(a alt, b uint64) int { return cmp.Compare(a.base, b) })
+	if found {
+		as = slices.Clone(as)
+		as[i].keys = append(slices.Clip(as[i].keys), k)
+		return as
+	}
+	return slices.Insert(slices.Clip(as), i, alt{base, []uint64{k}})
+}
+
+// chainOf returns the base of the chain in as that k belongs to: k itself
+// or one of its replacements.
+func chainOf(as []alt, k uint64) (uint64, bool) {
+	for _, a := range as {
+		if a.base == k || slices.Contains(a.keys, k) {
+			return a.base, true
+		}
+	}
+	return 0, false
 }
 
 // constraint returns the base key whose must-see constraint k belongs
@@ -312,7 +340,7 @@ func (t trav) end(f failer, op Op) *Violation {
 				"traversal t%d saw element %d twice", t.id, seen[i])
 		}
 	}
-	for _, a := range t.alts {
+	for _, a := range slices.Concat(t.alts, t.extra) {
 		var both []uint64
 		for _, k := range append([]uint64{a.base}, a.keys...) {
 			if hasSorted(seen, k) {

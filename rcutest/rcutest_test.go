@@ -222,8 +222,9 @@ func TestTestReportsFailures(t *testing.T) {
 
 // helper runs cmd with the environment that makes TestHelperBrokenFlavor
 // run.
-func helper(cmd *exec.Cmd) (string, error) {
+func helper(cmd *exec.Cmd, env ...string) (string, error) {
 	cmd.Env = append(os.Environ(), "RCUTEST_HELPER=busted-nest")
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -231,10 +232,47 @@ func helper(cmd *exec.Cmd) (string, error) {
 func TestHelperBrokenFlavor(t *testing.T) {
 	name := os.Getenv("RCUTEST_HELPER")
 	if name == "" {
-		t.Skip("the child process of TestTestReportsFailures")
+		t.Skip("the child process of TestTestReportsFailures and TestTestKeepsVisualizations")
 	}
 	b, _ := broken.Lookup(name)
-	rcutest.Test(t, b.Flavor(), rcutest.Parts(rcutest.Guarantees), rcutest.StopOnFailure())
+	part := rcutest.Guarantees
+	if p := os.Getenv("RCUTEST_HELPER_PART"); p != "" {
+		part = rcutest.Part(p)
+	}
+	rcutest.Test(t, b.Flavor(), rcutest.Parts(part), rcutest.StopOnFailure())
+}
+
+// TestTestKeepsVisualizations runs the History part of rcutest.Test on a
+// broken flavor in a child process: porcupine's visualization goes to the
+// test's artifact directory, the failure says how to keep it, and with
+// -artifacts the file is there after the test has ended.
+func TestTestKeepsVisualizations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test in a child process")
+	}
+	env := []string{"RCUTEST_HELPER=busted-barrier", "RCUTEST_HELPER_PART=" + string(rcutest.History)}
+	args := []string{"-test.run=^TestHelperBrokenFlavor$", "-test.v", "-test.count=1"}
+	out, err := helper(exec.Command(os.Args[0], args...), env...)
+	if !strings.Contains(out, "--- FAIL: TestHelperBrokenFlavor/history") || err == nil {
+		t.Fatalf("the History part did not fail the broken flavor (%v):\n%s", err, out)
+	}
+	if !strings.Contains(out, "run go test with -artifacts to keep it") {
+		t.Errorf("the failure does not say how to keep the visualization:\n%s", out)
+	}
+	dir := t.TempDir()
+	out, _ = helper(exec.Command(os.Args[0], append(args, "-test.artifacts", "-test.outputdir="+dir)...), env...)
+	_, path, ok := strings.Cut(out, "visualization: ")
+	path, _, _ = strings.Cut(path, ";")
+	path = strings.TrimSpace(strings.Fields(path + " ")[0])
+	if !ok || !strings.HasPrefix(path, dir) {
+		t.Fatalf("with -artifacts, no visualization under %s:\n%s", dir, out)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("with -artifacts, the visualization is gone after the test: %v", err)
+	}
+	if strings.Contains(out, "run go test with -artifacts to keep it") {
+		t.Errorf("with -artifacts, the failure still says how to keep the visualization:\n%s", out)
+	}
 }
 
 func TestMisusePanics(t *testing.T) {

@@ -98,7 +98,7 @@ func (s *suite) runHistory(env runEnv) Result {
 	res := torture.Run(context.Background(), s.flavor, cfg)
 	r := s.tortureResult(env, "history", res, out.String())
 	if r.Status == Failed && env.path != "" && !keepsArtifacts() {
-		r.Message += " (the visualization is in the test's artifact directory, which go test keeps only with -artifacts)"
+		r.Message += " (go test deletes the visualization with the test's artifact directory when the test ends; run go test with -artifacts to keep it)"
 	}
 	return r
 }
