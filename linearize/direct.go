@@ -448,8 +448,13 @@ func (d *direct) checkReclaims() {
 		top2[i] = t
 	}
 	index := map[uint64]readerIndex{}
+	latestRead := map[uint64]int64{} // version -> the latest call of a ReadBegin that saw it
 	for v, rs := range d.byVersion {
 		index[v] = newReaderIndex(slices.Clone(rs))
+		latestRead[v] = -1
+		for _, r := range rs {
+			latestRead[v] = max(latestRead[v], d.h[r.begin].Call)
+		}
 	}
 	for _, rc := range d.reclaims {
 		e := d.h[rc]
@@ -494,12 +499,12 @@ func (d *direct) checkReclaims() {
 		if v != 0 && (!published || d.h[pv].Return >= e.Call) {
 			continue
 		}
-		from := int64(-1)
-		if v != 0 {
-			from = d.h[pv].Call
+		from, read := latestRead[v]
+		if !read {
+			from = -1
 		}
-		for _, r := range d.byVersion[v] {
-			from = max(from, d.h[r.begin].Call)
+		if v != 0 {
+			from = max(from, d.h[pv].Call)
 		}
 		if r, ok := d.all.inside(from, e.Return); ok {
 			d.add(rc, model.ReclaimWhileHeld, append(r.events(), d.versionOps(v)...),
@@ -594,6 +599,8 @@ type element struct {
 	in      int   // the Insert of the root
 	remove  int64 // the earliest call of a successful Remove of any of its keys, or never
 	counted int   // 1 + the last traversal that counted it as seen
+	seenBy  int   // 1 + the last traversal that reported a key of it
+	seenKey uint64
 }
 
 // A keyInfo is what the traversal checks need of one key, behind one map
@@ -725,17 +732,17 @@ func (d *direct) traversals() {
 					"traversal t%d saw element %d, which was not in the list while it ran", id, k)
 				continue
 			}
-			// Two versions of one element: k, and a key that replaced it
-			// (once or more) while the traversal ran.
-			steps := 0 // a cycle of Replaces inside the traversal is possible in a garbage history
-			for j := ki.next; j >= 0 && h[j].Call > b.Return && h[j].Return < e.Call && steps < len(keys); steps++ {
-				nk := h[j].Op.Key2
-				ni := keys[nk]
-				if ni.seenBy == mark {
-					d.add(t.te, model.ListTraverseDuplicate, []int{t.tb, j},
-						"traversal t%d saw elements %d and %d, versions of one replaced element, together", id, k, nk)
+			// Two versions of one element. Whenever the Replaces between
+			// them ran, it is illegal: those that ran before the traversal
+			// began make the older key a phantom, those that ran after it
+			// ended the newer one, and those that ran while it did make a
+			// duplicate, the rule named here.
+			if el := ki.elem; el != nil {
+				if el.seenBy == mark {
+					d.add(t.te, model.ListTraverseDuplicate, []int{t.tb, ki.in},
+						"traversal t%d saw elements %d and %d, versions of one replaced element, together", id, el.seenKey, k)
 				}
-				j = ni.next
+				el.seenBy, el.seenKey = mark, k
 			}
 			// Phantoms: a key put in only after the traversal ended, or
 			// taken out before it began.

@@ -54,11 +54,11 @@ func (e *ValidationError) Error() string { return fmt.Sprintf("event %d: %s", e.
 // Validate reports whether h is well formed, which Check assumes: every
 // operation is valid (model.Op.Validate); times are not negative and no
 // event returns before it is called; each version is published at most
-// once and each key is inserted (by Insert or Replace) at most once; each
-// reader, sync, callback, barrier, cookie and traversal begins at most
-// once and ends at most once, after it began (its begin returned before
-// its end was called); every Poll is of a cookie whose Snapshot returned
-// before the Poll was called.
+// once and each key is inserted (by Insert or a successful Replace) at
+// most once; each reader, sync, callback, barrier, cookie and traversal
+// begins at most once and ends at most once, after it began (its begin
+// returned before its end was called); every Poll is of a cookie whose
+// Snapshot returned before the Poll was called.
 //
 // A violation of the RCU rules is not malformed: a callback invoked twice,
 // or a reader that never ends, is for Check to judge. Validate returns a
@@ -110,6 +110,9 @@ func (h History) Validate() error {
 				bad(i, "key %d inserted twice, already at event %d", op.Key, j)
 			}
 		case model.Replace:
+			if !op.OK {
+				break // a Replace that failed put nothing in
+			}
 			if j, ok := again(i, key{model.Insert, op.Key2}); ok {
 				bad(i, "key %d inserted twice, already at event %d", op.Key2, j)
 			}

@@ -147,3 +147,22 @@ func FuzzLoad(f *testing.F) {
 		linearize.CheckDirect(h)
 	})
 }
+
+// A Replace that failed put nothing in: its new key may be inserted
+// later.
+func TestFailedReplaceReservesNoKey(t *testing.T) {
+	h := linearize.History{
+		{Client: 0, Call: 1, Return: 2, Op: model.Op{Kind: model.Replace, Key: 1, Key2: 2}},
+		{Client: 0, Call: 3, Return: 4, Op: model.Op{Kind: model.Insert, Key: 2}},
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if res := linearize.Check(h, linearize.Options{}); res.Verdict != linearize.Ok {
+		t.Fatalf("Check: %s", res.Report())
+	}
+	h[0].Op.OK = true // now key 2 is put in twice, and 1 was never there
+	if err := h.Validate(); err == nil {
+		t.Fatal("Validate accepts key 2 inserted twice")
+	}
+}

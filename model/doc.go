@@ -39,11 +39,13 @@
 //     it is published (an object freed unpublished); publishing it later
 //     is harmless until someone reads it. A second Reclaim of a version is
 //     judged by the same rules as the first and is not a violation in
-//     itself: any reader it could hurt began before the replacement and
-//     was inside at the first reclaim too, so the first one is already
-//     illegal. (A history may record one version's reclaim twice, poisoned
-//     and then reused; the list's elements are freed by the list itself,
-//     so for them a second reclaim is a double free, ListReclaimTwice.)
+//     itself: if the first came after the replacement, any reader the
+//     second could hurt began before the replacement and was inside at the
+//     first too, so the first is already illegal; if the first came before
+//     the publication, it was legal, and the second is judged on its own.
+//     (A history may record one version's reclaim twice, poisoned and then
+//     reused; the list's elements are freed by the list itself, so for
+//     them a second reclaim is a double free, ListReclaimTwice.)
 //   - P4 callbacks: Invoke only after every reader that began before the
 //     Call has ended (CallbackEarly), once (CallbackTwice), and only for a
 //     queued callback (CallbackUncalled).

@@ -16,7 +16,9 @@
 //
 // For an illegal history rcucheck prints the rule broken, the operations
 // involved and the path of porcupine's HTML visualization. Only illegal
-// histories get one. By default it goes next to the history, with .html
+// histories get one, and only when porcupine found the violation: one
+// that the direct checker alone found (porcupine timed out) has no
+// visualization. By default the file goes next to the history, with .html
 // for .json (runs/a.json: runs/a.html); -html DIR/ (an existing
 // directory, or a path ending in a separator, made if needed) puts it in
 // DIR as NAME.html for NAME.json; -html FILE.html names the file (with
@@ -25,7 +27,10 @@
 // share a file get one each, the later ones with -2, -3, ... before the
 // extension (dir1/h.json, dir2/h.json: DIR/h.html, DIR/h-2.html). If
 // the visualization cannot be written (a read-only directory), rcucheck
-// says so on stderr and the verdict and exit status stand.
+// says so on stderr and the verdict and exit status stand. Any other value
+// of -html is bad usage, so that a shell glob after it (-html runs/*.json)
+// cannot write over a history; a directory that -html made and no
+// visualization went into is removed again.
 //
 // For a history file of 4 MiB or more, when stderr is a terminal,
 // rcucheck shows the progress of the check on stderr: segments checked
@@ -181,11 +186,15 @@ func (c command) run(args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if err := checkHTMLFlag(*html); err != nil {
+		return usage("-html: %v", err)
+	}
 	dest, err := newHTMLDest(*html, len(files))
 	if err != nil {
 		fmt.Fprintf(c.stderr, "rcucheck: -html: %v\n", err)
 		return exitUsage
 	}
+	defer dest.tidy()
 	illegal, bad, unknown := false, false, false
 	for _, path := range files {
 		var prog *progressLine
@@ -331,9 +340,26 @@ func splitVizFailure(detail string) (rest, vizErr string) {
 	return detail[:i], detail[i+len(vizFailure) : len(detail)-1]
 }
 
+// checkHTMLFlag refuses a value of -html that names neither a directory
+// nor an .html file: rcucheck -html runs/*.json would otherwise write a
+// visualization over the first history.
+func checkHTMLFlag(v string) error {
+	if v == "" || os.IsPathSeparator(v[len(v)-1]) {
+		return nil
+	}
+	if fi, err := os.Stat(v); err == nil && fi.IsDir() {
+		return nil
+	}
+	if ext := strings.ToLower(filepath.Ext(v)); ext != ".html" && ext != ".htm" {
+		return fmt.Errorf("%q is neither a directory nor a file name ending in .html (a directory may end in %c to be made)", v, filepath.Separator)
+	}
+	return nil
+}
+
 // An htmlDest says where the visualizations of one run go.
 type htmlDest struct {
 	flag string            // the value of -html
+	made bool              // the directory it names was made by this run
 	dir  bool              // it names a directory
 	n    int               // histories in the run
 	used map[string]string // each file handed out, and the history it is for
@@ -352,9 +378,17 @@ func newHTMLDest(flagValue string, n int) (*htmlDest, error) {
 		if err := os.MkdirAll(flagValue, 0o777); err != nil {
 			return nil, err
 		}
-		d.dir = true
+		d.dir, d.made = true, true
 	}
 	return d, nil
+}
+
+// tidy removes the directory the run made if it stayed empty: no
+// history was illegal.
+func (d *htmlDest) tidy() {
+	if d.made {
+		os.Remove(d.flag) // fails, as it should, unless it is empty
+	}
 }
 
 // file returns where the visualization of the history at path goes.

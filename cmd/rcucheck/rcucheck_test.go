@@ -143,6 +143,35 @@ func TestLegalLeavesNoFile(t *testing.T) {
 	}
 }
 
+// A directory that -html made is removed again when no history was
+// illegal.
+func TestLegalLeavesNoDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "viz") + string(filepath.Separator)
+	if code, out, _ := runCmd(t, "-html", dir, rules+"read-stale-ok.json"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("-html %s: the directory was left behind (%v)", dir, err)
+	}
+}
+
+// -html takes a directory or an .html file, so that a shell glob after
+// it (rcucheck -html runs/*.json) cannot write a visualization over a
+// history: it is bad usage, and nothing is written.
+func TestHTMLFlagRefusesAHistory(t *testing.T) {
+	dir := t.TempDir()
+	paths := copyHistories(t, dir, "sync-early-ok.json", "sync-early-bad.json")
+	before, _ := os.ReadFile(paths[0])
+	code, out, errOut := runCmd(t, append([]string{"-html"}, paths...)...)
+	if code != 2 || !strings.Contains(errOut, "-html") || !strings.Contains(errOut, "usage:") {
+		t.Fatalf("exit %d, want 2 with the flag's name and usage\n%s%s", code, out, errOut)
+	}
+	if after, _ := os.ReadFile(paths[0]); !bytes.Equal(before, after) {
+		t.Fatalf("-html %s changed the history", paths[0])
+	}
+	noVisualizationsIn(t, dir)
+}
+
 // When the visualization cannot be written next to the history, stderr
 // says so in one line, with how to choose a place; the verdict stands.
 func TestVisualizationUnwritable(t *testing.T) {
