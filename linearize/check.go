@@ -115,8 +115,10 @@ type Result struct {
 	Detail string
 	Ops    []Event
 	// Visualization is the path of porcupine's HTML page for an Illegal
-	// history, if Options.HTML asked for one.
-	Visualization string
+	// history, if Options.HTML asked for one; VisualizationErr says why
+	// it could not be written, if it could not.
+	Visualization    string
+	VisualizationErr error
 	// Reason says why the verdict is Unknown.
 	Reason string
 
@@ -167,6 +169,9 @@ func (r Result) Report() string {
 	}
 	if r.Visualization != "" {
 		fmt.Fprintf(&b, "  visualization: %s\n", r.Visualization)
+	}
+	if r.VisualizationErr != nil {
+		fmt.Fprintf(&b, "  visualization not written: %v\n", r.VisualizationErr)
 	}
 	return b.String()
 }
@@ -528,12 +533,7 @@ func (s *Stream) illegal(pt part, evs History, deadline time.Time) {
 		r.Detail = b.reason
 	}
 	if s.opts.HTML != "" {
-		path, err := visualize(s.opts.HTML, b.model, b.info)
-		if err != nil {
-			r.Detail += fmt.Sprintf(" (writing the visualization failed: %v)", err)
-		} else {
-			r.Visualization = path
-		}
+		r.Visualization, r.VisualizationErr = visualize(s.opts.HTML, b.model, b.info)
 	}
 }
 

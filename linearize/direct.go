@@ -598,7 +598,6 @@ type element struct {
 	root    uint64
 	in      int   // the Insert of the root
 	remove  int64 // the earliest call of a successful Remove of any of its keys, or never
-	counted int   // 1 + the last traversal that counted it as seen
 	seenBy  int   // 1 + the last traversal that reported a key of it
 	seenKey uint64
 }
@@ -738,9 +737,12 @@ func (d *direct) traversals() {
 			// ended the newer one, and those that ran while it did make a
 			// duplicate, the rule named here.
 			if el := ki.elem; el != nil {
-				if el.seenBy == mark {
+				switch {
+				case el.seenBy == mark:
 					d.add(t.te, model.ListTraverseDuplicate, []int{t.tb, ki.in},
 						"traversal t%d saw elements %d and %d, versions of one replaced element, together", id, el.seenKey, k)
+				case h[el.in].Return < b.Call && el.remove > e.Return:
+					saw++ // an element it had to see
 				}
 				el.seenBy, el.seenKey = mark, k
 			}
@@ -759,10 +761,6 @@ func (d *direct) traversals() {
 				}
 				d.add(t.te, model.ListTraversePhantom, append(rel, t.tb),
 					"traversal t%d saw element %d, which was not in the list while it ran", id, k)
-			}
-			if el := ki.elem; el != nil && el.counted != mark && h[el.in].Return < b.Call && el.remove > e.Return {
-				el.counted = mark
-				saw++
 			}
 		}
 		if saw < must[n] {

@@ -198,3 +198,20 @@ func TestVisualizationFile(t *testing.T) {
 		t.Fatalf("report does not name the visualization:\n%s", res.Report())
 	}
 }
+
+// A visualization that cannot be written leaves the verdict alone; the
+// result says why, in VisualizationErr and in its report.
+func TestVisualizationUnwritable(t *testing.T) {
+	h, err := linearize.Load("testdata/rules/sync-early-bad.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "missing", "v.html")
+	res := linearize.Check(h, linearize.Options{HTML: path})
+	if res.Verdict != linearize.Illegal || res.Rule != model.SyncEarly || res.Visualization != "" || res.VisualizationErr == nil {
+		t.Fatalf("%v %s, visualization %q, error %v", res.Verdict, res.Rule, res.Visualization, res.VisualizationErr)
+	}
+	if !strings.Contains(res.Report(), "visualization not written: ") || strings.Contains(res.Detail, "visualization") {
+		t.Fatalf("the error is not in the report, or is in the detail:\n%s", res.Report())
+	}
+}

@@ -179,13 +179,6 @@ func TestCombine(t *testing.T) {
 	}
 }
 
-func TestSplitVizFailure(t *testing.T) {
-	rest, err := splitVizFailure("Synchronize s2 returned (early)" + vizFailure + "open /x/y.html: permission denied)")
-	if rest != "Synchronize s2 returned (early)" || err != "open /x/y.html: permission denied" {
-		t.Fatalf("%q, %q", rest, err)
-	}
-}
-
 // runTerminal runs rcucheck as on a terminal, with a progress line for
 // files of any size.
 func runTerminal(t *testing.T, terminal bool, args ...string) (code int, stdout, stderr string) {

@@ -283,8 +283,8 @@ func isBool(f *flag.Flag) bool {
 }
 
 // check runs both oracles at once and combines their results. If
-// porcupine was to write a visualization and could not, the result does
-// not say so and vizErr does.
+// porcupine was to write a visualization and could not, vizErr says why
+// (and the result, which goes to stdout, does not).
 func check(h linearize.History, timeout time.Duration, html string, progress func(linearize.Progress)) (res linearize.Result, vizErr string) {
 	// Check would make a new file inside a directory of that name.
 	taken := false
@@ -300,8 +300,8 @@ func check(h linearize.History, timeout time.Duration, html string, progress fun
 	case res.Verdict != linearize.Illegal:
 	case taken:
 		vizErr = "a directory has its name"
-	case html != "" && res.Visualization == "":
-		res.Detail, vizErr = splitVizFailure(res.Detail)
+	case res.VisualizationErr != nil:
+		vizErr, res.VisualizationErr = res.VisualizationErr.Error(), nil
 	}
 	return combine(res, dir), vizErr
 }
@@ -324,20 +324,6 @@ func combine(res, dir linearize.Result) linearize.Result {
 		return dir
 	}
 	return res
-}
-
-// vizFailure is how linearize.Check appends to Result.Detail the error of
-// writing the visualization.
-const vizFailure = " (writing the visualization failed: "
-
-// splitVizFailure takes the error of writing the visualization out of an
-// Illegal result's detail.
-func splitVizFailure(detail string) (rest, vizErr string) {
-	i := strings.LastIndex(detail, vizFailure)
-	if i < 0 || !strings.HasSuffix(detail, ")") {
-		return detail, "(no reason given)"
-	}
-	return detail[:i], detail[i+len(vizFailure) : len(detail)-1]
 }
 
 // checkHTMLFlag refuses a value of -html that names neither a directory
