@@ -115,7 +115,6 @@ func storeMax(a *atomic.Uint64, v uint64) {
 func (e *engine) statsLoop() {
 	t := time.NewTicker(e.cfg.StatInterval)
 	defer t.Stop()
-	var prev snapshot
 	for {
 		select {
 		case <-e.done:
@@ -123,8 +122,9 @@ func (e *engine) statsLoop() {
 		case <-t.C:
 		}
 		s := e.snapshot()
-		e.printStats(s, prev)
-		prev = s
+		e.printStats(s, e.lastStats)
+		e.jsonInterval(e.lastStats, s)
+		e.lastStats = s
 		e.checkWriterStall()
 	}
 }

@@ -61,6 +61,13 @@ type Config struct {
 	// Recorder, when not nil, receives the run's history for a model
 	// checker: -check installs one.
 	Recorder Recorder
+
+	// JSON, when not nil, receives the run's JSON stream (see
+	// JSONSchema): a start object, one object per stats interval and the
+	// verdict, a line each, from the goroutine that prints the stats and
+	// the one that runs Run, never both at once and never after Run
+	// returns. After a write error the rest of the stream is dropped.
+	JSON io.Writer
 }
 
 // DefaultConfig returns the defaults of cmd/rcutorture: a run of about 30 s
@@ -86,8 +93,8 @@ func DefaultConfig() Config {
 	}
 }
 
-// RegisterFlags defines one flag per field of c (except Program, Out and
-// Recorder), with c's current values as defaults.
+// RegisterFlags defines one flag per field of c (except Program, Out,
+// Recorder and JSON), with c's current values as defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "how long to run (0: until interrupted)")
 	fs.DurationVar(&c.Overtime, "overtime", c.Overtime, "run on for up to this long after -duration while the run has not gathered enough evidence to judge (0: never)")

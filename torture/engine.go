@@ -75,6 +75,19 @@ type Result struct {
 	Pipe        [PipeLen + 1]uint64 // Reader Pipe: reads by the age of their element at the end
 	Batch       [PipeLen + 1]uint64 // Reader Batch: reads by the grace periods that ended inside
 	Circulation [PipeLen + 1]uint64 // Free-Block Circulation: elements that reached each age
+
+	// Flavor and Config are the run's flavor and configuration (with its
+	// seed), for a report (WriteHTML).
+	Flavor rcuops.Flavor
+	Config Config
+	// CountsGPs says that the flavor counts its grace periods (Ops.GPs):
+	// without a counter, GPs, Batch and the samples' GPs are 0.
+	CountsGPs bool
+	// Samples is what the run did over time, in consecutive intervals of
+	// a fifth of Config.StatInterval (between 100ms and 1s) from the
+	// start to the end of the run, the last one shorter: the series that
+	// the HTML report plots.
+	Samples []Sample
 }
 
 // ReadsPerSecond is the run's read throughput.
@@ -108,6 +121,11 @@ type engine struct {
 
 	chainMu sync.Mutex
 	parked  []*element // callback chains parked by a pause, resumed by the writer
+
+	samples    []Sample    // written by samplerLoop, then by finish
+	lastSample snapshot    // the end of the last of samples
+	lastStats  snapshot    // the last stats line's, written by statsLoop
+	json       *jsonStream // nil without Config.JSON
 
 	cbLog      Log          // history of operations on the flavor's goroutines (a lockedLog)
 	readBudget atomic.Int64 // read sections that may still be recorded before the next cut
@@ -225,7 +243,11 @@ func Run(ctx context.Context, f rcuops.Flavor, cfg Config) *Result {
 	}
 	e.c.procs.Store(int64(runtime.GOMAXPROCS(0)))
 	e.gps0 = e.gps()
+	if cfg.JSON != nil {
+		e.json = &jsonStream{w: cfg.JSON}
+	}
 	e.printHeader()
+	e.jsonStart(cfg.Command(f))
 	e.initElements()
 	if e.rec != nil {
 		e.cbLog = &lockedLog{log: e.rec.Log("callbacks")}
@@ -372,6 +394,7 @@ func (e *engine) startWorkers() {
 		}()
 	}
 	control(e.statsLoop)
+	control(e.samplerLoop)
 	if c.Stutter > 0 {
 		control(e.stutterLoop)
 	}
@@ -514,6 +537,9 @@ func (e *engine) finish(res *Result) {
 
 	res.Elapsed = s.at
 	res.NotJudged = e.notJudged.Load()
+	res.Flavor, res.Config, res.CountsGPs = e.flavor, e.cfg, e.ops.GPs != nil
+	res.Samples = append(e.samples, e.sample(e.lastSample, s))
+	e.jsonInterval(e.lastStats, s)
 	e.printf("final stats:")
 	e.printStats(s, snapshot{})
 	unmet := e.checkHealth(s, res)
@@ -568,6 +594,7 @@ func (e *engine) finish(res *Result) {
 		e.header("first failure after %.2fs", res.FirstFailure.Seconds())
 		e.out.line("End of test: FAILURE: " + strings.Join(kinds, ", "))
 	}
+	e.jsonVerdict(res)
 	e.out.close()
 }
 

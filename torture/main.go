@@ -111,6 +111,8 @@ func (c *command) run(ctx context.Context, args []string, stdout, stderr io.Writ
 	list := fs.Bool("list", false, "list the flavors and exit")
 	check := fs.Bool("check", false, "record the history and check it against the RCU model (linearize)")
 	html := fs.String("check-html", os.TempDir(), "with -check: where to write the visualization of an illegal history (a directory or a file)")
+	report := fs.String("html", "", "write a self-contained HTML report of the run to this file")
+	jsonOut := fs.String("json", "", "write the run's JSON stream (schema "+JSONSchema+") to this file; - for standard output, the text report then going to standard error")
 	names := make([]string, len(c.flavors))
 	for i, f := range c.flavors {
 		names[i] = f.Name
@@ -172,7 +174,114 @@ func (c *command) run(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	cfg.Program = program(c.build, f.Tags)
 	cfg.Out = stdout
-	return exitStatus(Run(ctx, f, cfg).Verdict)
+	// Both files are made before the run, so that a path that cannot be
+	// written is a bad command line, not a run lost at its end. The
+	// report is written to a temporary file beside its path and renamed
+	// into place when it is whole, so that a run that dies leaves an
+	// earlier report as it was; the stream is written as it goes, for
+	// whoever follows it.
+	badOutput := func(err error) int {
+		fmt.Fprintf(stderr, "%s: %v\n", c.name, err)
+		fs.Usage()
+		fmt.Fprintf(stderr, "%s: %v\n", c.name, err) // again, below the usage
+		return 2
+	}
+	var reportTmp *os.File
+	if *report != "" {
+		var err error
+		if reportTmp, err = createTemp("html", *report); err != nil {
+			return badOutput(err)
+		}
+		defer func() {
+			reportTmp.Close()
+			os.Remove(reportTmp.Name()) // fails once renamed into place
+		}()
+	}
+	var jsonFile *os.File
+	var jw *errWriter
+	switch *jsonOut {
+	case "":
+	case "-":
+		cfg.JSON, cfg.Out = stdout, stderr
+	default:
+		if st, err := os.Stat(*jsonOut); err == nil && st.IsDir() {
+			return badOutput(fmt.Errorf("-json %s: is a directory; give a file", *jsonOut))
+		}
+		f, err := os.Create(*jsonOut)
+		if err != nil {
+			return badOutput(fmt.Errorf("-json: %w", err))
+		}
+		defer f.Close()
+		jsonFile, jw = f, &errWriter{w: f}
+		cfg.JSON = jw
+	}
+	res := Run(ctx, f, cfg)
+	code := exitStatus(res.Verdict)
+	fail := func(err error) {
+		fmt.Fprintf(stderr, "%s: %v\n", c.name, err)
+		code = max(code, 1) // a report that was asked for and is missing is a failure of the command
+	}
+	if jsonFile != nil {
+		err := jw.err
+		if cerr := jsonFile.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fail(fmt.Errorf("-json: writing %s: %w", *jsonOut, err))
+		}
+	}
+	if reportTmp != nil {
+		err := res.WriteHTML(reportTmp)
+		if cerr := reportTmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(reportTmp.Name(), *report)
+		}
+		if err != nil {
+			fail(fmt.Errorf("-html: writing %s: %w", *report, err))
+		}
+	}
+	return code
+}
+
+// createTemp makes the temporary file that flag -name's file is written
+// to, beside path, after checking that path can be a file.
+func createTemp(name, path string) (*os.File, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("-%s %s: is a directory; give a file", name, path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, fmt.Errorf("-%s %s: %w", name, path, err)
+	}
+	return f, nil
+}
+
+// errWriter keeps the first error of its writes.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// createOutput creates the file that flag -name writes to.
+func createOutput(name, path string) (*os.File, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("-%s %s: is a directory; give a file", name, path)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-%s: %w", name, err)
+	}
+	return f, nil
 }
 
 // setFlags returns the names of the flags the command line set.

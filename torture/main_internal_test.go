@@ -7,6 +7,8 @@ package torture
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -266,4 +268,66 @@ func TestNearest(t *testing.T) {
 			t.Errorf("Nearest(%q) = %q; want %q", in, got, want)
 		}
 	}
+}
+
+// TestReportFlags: -html and -json write the report and the stream of the
+// run; -json - puts the stream on standard output and the text on standard
+// error; a path that cannot be written is a bad command line, refused
+// before the run.
+func TestReportFlags(t *testing.T) {
+	dir := t.TempDir()
+	quick := []string{"-flavor", "trivial", "-duration", "1s", "-stat-interval", "500ms", "-readers", "2", "-fakewriters", "1",
+		"-stutter", "0", "-shuffle", "0", "-fwd-progress", "0", "-seed", "7"}
+	t.Run("files", func(t *testing.T) {
+		page, stream := filepath.Join(dir, "run.html"), filepath.Join(dir, "run.jsonl")
+		code, stdout, stderr := runCLI(t, append(quick, "-html", page, "-json", stream)...)
+		if stderr != "" {
+			t.Errorf("stderr: %s", stderr)
+		}
+		mustSucceed(t, code, stdout)
+		b, err := os.ReadFile(page)
+		if err != nil || !strings.Contains(string(b), `id="verdict">SUCCESS</span>`) {
+			t.Errorf("report %s: %v\n%.500s", page, err, b)
+		}
+		f, err := os.Open(stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if rep, err := ReadJSON(f); err != nil || rep.Verdict == nil || rep.Verdict.Verdict != "SUCCESS" || rep.Start.Seed != 7 {
+			t.Errorf("stream %s: %+v, %v", stream, rep, err)
+		}
+	})
+	t.Run("stdout", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, append(quick, "-json", "-")...)
+		mustSucceed(t, code, stderr)
+		if rep, err := ReadJSON(strings.NewReader(stdout)); err != nil || rep.Verdict == nil || len(rep.Intervals) < 2 {
+			t.Errorf("standard output is not the stream: %v\n%s", err, stdout)
+		}
+	})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-html", dir}, "-html " + dir + ": is a directory"},
+		{[]string{"-json", dir}, "-json " + dir + ": is a directory"},
+		{[]string{"-html", filepath.Join(dir, "no", "such", "dir.html")}, "-html " + filepath.Join(dir, "no", "such", "dir.html") + ": open "},
+		{[]string{"-json", filepath.Join(dir, "no", "such", "dir.jsonl")}, "-json: open "},
+	} {
+		code, stdout, stderr := runCLI(t, append(quick, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) || stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 with %q before any run", c.args, code, stderr, stdout, c.want)
+		}
+	}
+	t.Run("nothing lost", func(t *testing.T) {
+		keep := t.TempDir()
+		page := filepath.Join(keep, "old.html")
+		os.WriteFile(page, []byte("an earlier report"), 0o644)
+		code, _, _ := runCLI(t, append(quick, "-html", page, "-json", filepath.Join(keep, "no", "x.jsonl"))...)
+		b, _ := os.ReadFile(page)
+		ents, _ := os.ReadDir(keep)
+		if code != 2 || string(b) != "an earlier report" || len(ents) != 1 {
+			t.Errorf("exit %d; %s holds %q and the directory %d entries: a refused command line must leave files as they were", code, page, b, len(ents))
+		}
+	})
 }

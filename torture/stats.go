@@ -57,6 +57,7 @@ type counters struct {
 	pauses        atomic.Uint64
 	procs         atomic.Int64 // current GOMAXPROCS after a shuffle
 	circulation   [PipeLen + 1]atomic.Uint64
+	syncLatency   latencyHist // of Synchronize and SynchronizeExpedited calls
 }
 
 // snapshot is a consistent-enough copy of every counter for one stats line.
@@ -68,10 +69,20 @@ type snapshot struct {
 	circ     [PipeLen + 1]uint64
 	versions uint64
 	gps      uint64
+
+	syncs, cbs    uint64
+	pending       uint64 // engine callbacks in flight
+	flavorPending int64  // Ops.Pending, or -1
+	errors        uint64
+	procs         int
+	lat           latencyCounts
 }
 
 func (e *engine) snapshot() snapshot {
-	s := snapshot{at: e.elapsed(), versions: e.c.versions.Load()}
+	s := snapshot{at: e.elapsed(), versions: e.c.versions.Load(),
+		syncs: e.c.syncs.Load(), cbs: e.c.cbInvoked.Load(), pending: e.pendingCallbacks(),
+		flavorPending: e.pendingLevel(), errors: e.fails.total(), procs: int(e.c.procs.Load()),
+		lat: e.c.syncLatency.load()}
 	for i := range e.readers {
 		r := &e.readers[i]
 		s.reads += r.reads.Load()

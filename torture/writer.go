@@ -347,6 +347,8 @@ func (e *engine) synchronize(log Log, expedited bool) {
 	}
 	g0 := e.gps()
 	name := "Synchronize"
+	start := time.Now()
+	defer func() { e.c.syncLatency.add(time.Since(start)) }()
 	if expedited {
 		name = "SynchronizeExpedited"
 		e.ops.SynchronizeExpedited()
