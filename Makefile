@@ -1,5 +1,5 @@
 # Thin wrapper: every target runs a script in ci/.
-.PHONY: test lint bench examples torture soak fuzz
+.PHONY: test lint bench examples torture soak fuzz browser
 
 test:     ## vet, import direction, race tests (both builds)
 	ci/test.sh
@@ -21,3 +21,6 @@ soak:     ## the torture scenarios under -race (DURATION each, default 60s: abou
 
 fuzz:     ## every fuzz target, one go test -fuzz each, FUZZTIME each (default 10s)
 	ci/fuzz.sh
+
+browser:  ## rcutorture's HTML reports rendered and checked in headless Chromium (installs Debian's chromium if missing)
+	ci/browser.sh

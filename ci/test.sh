@@ -17,6 +17,9 @@ go vet -tags "$INJECT_TAGS" ./...
 step "import direction"
 ci/deps.sh
 
+step "chromium, for the HTML report's browser test"
+ci/browser.sh install
+
 step "go test -race"
 go test -race -count=1 ./...
 

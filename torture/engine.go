@@ -124,6 +124,7 @@ type engine struct {
 
 	samples    []Sample    // written by samplerLoop, then by finish
 	lastSample snapshot    // the end of the last of samples
+	sampleFrom snapshot    // and its start
 	lastStats  snapshot    // the last stats line's, written by statsLoop
 	json       *jsonStream // nil without Config.JSON
 
@@ -538,7 +539,7 @@ func (e *engine) finish(res *Result) {
 	res.Elapsed = s.at
 	res.NotJudged = e.notJudged.Load()
 	res.Flavor, res.Config, res.CountsGPs = e.flavor, e.cfg, e.ops.GPs != nil
-	res.Samples = append(e.samples, e.sample(e.lastSample, s))
+	res.Samples = e.finalSamples(s)
 	e.jsonInterval(e.lastStats, s)
 	e.printf("final stats:")
 	e.printStats(s, snapshot{})

@@ -101,8 +101,19 @@ func (e *engine) samplerLoop() {
 		}
 		s := e.snapshot()
 		e.samples = append(e.samples, e.sample(e.lastSample, s))
-		e.lastSample = s
+		e.sampleFrom, e.lastSample = e.lastSample, s
 	}
+}
+
+// finalSamples returns the samples up to s, the end of the run. A last
+// piece shorter than half a period joins the sample before it, whose rates
+// it would otherwise distort.
+func (e *engine) finalSamples(s snapshot) []Sample {
+	if n := len(e.samples); n > 0 && s.at-e.lastSample.at < e.cfg.samplePeriod()/2 {
+		e.samples[n-1] = e.sample(e.sampleFrom, s)
+		return e.samples
+	}
+	return append(e.samples, e.sample(e.lastSample, s))
 }
 
 // latencyHist counts durations in logarithmic buckets: 16 per power of
