@@ -56,7 +56,7 @@
 //
 //   - FuzzSchedule: the classic flavor, whose injection points exist in
 //     every build, or the flavor RCUKIT_FUZZ_FLAVOR names;
-//   - FuzzScheduleReference: the reference rcu.Domain, which has
+//   - FuzzReferenceSchedule: the reference rcu.Domain, which has
 //     injection points only with -tags rcuinject;
 //   - FuzzDomainStateMachine, FuzzListStateMachine: rapid state machines
 //     that compare the reference (through its ops table) and rcu.List with

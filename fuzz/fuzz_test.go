@@ -112,18 +112,18 @@ func FuzzSchedule(f *testing.F) {
 	})
 }
 
-// FuzzScheduleReference runs schedules on the reference rcu.Domain. Built
+// FuzzReferenceSchedule runs schedules on the reference rcu.Domain. Built
 // with -tags rcuinject it has the reference's injection points; without,
 // only the fuzzer's own (inside publication and callbacks), and the
 // fuzzer explores interleavings of whole API calls.
-func FuzzScheduleReference(f *testing.F) {
+func FuzzReferenceSchedule(f *testing.F) {
 	fl := lookup(f, "rcu")
 	for _, s := range Seeds() {
 		f.Add(s.Data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		judgeInput(t, RunSchedule(fl, data), func() string {
-			return replayed(fl, data) + "\n" + reproduce(t, "FuzzScheduleReference", fl, false, data)
+			return replayed(fl, data) + "\n" + reproduce(t, "FuzzReferenceSchedule", fl, false, data)
 		})
 	})
 }
