@@ -44,7 +44,7 @@ build() {
 
 # flavors EXE KIND: the correct or broken flavors EXE knows.
 flavors() {
-	"$1" -list | awk -v want="$2" '/^correct/ {k="correct"; next} /^broken/ {k="broken"; next} k == want {print $1}'
+	"$1" -list | awk -v want="$2" '/^correct/ {k="correct"; next} /^broken/ {k="broken"; next} /^only in/ {k="elsewhere"; next} k == want {print $1}'
 }
 
 # scenario NAME: the flags of scenario NAME, without comments.

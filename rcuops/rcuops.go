@@ -237,7 +237,10 @@ type Flavor struct {
 	// Tags are the build tags the flavor's behaviour depends on (for
 	// example "rcuinject"); reproduce commands pass them to go.
 	Tags string
-	New  func(Env) *Ops
+	// New makes a fresh instance. A Flavor without New, but with Tags, is
+	// a flavor of another build: torture.Main lists it, and tells whoever
+	// asks for it which tags build it.
+	New func(Env) *Ops
 }
 
 // Env is what the tools hand a flavor's New.

@@ -62,8 +62,14 @@ import (
 // version. A binary whose build information cannot say (built from a list
 // of files) prints what Config.Command prints without a Program.
 //
-// Main panics with a "torture: ..." message if flavors is empty, or if a
-// flavor lacks a Name or a New function, or two share a name.
+// A flavor without a New function but with Tags is a flavor of another
+// build (torture/flavors.Elsewhere): -list shows it under the tags that
+// build it, and -flavor with its name exits with status 2, saying which
+// command runs it.
+//
+// Main panics with a "torture: ..." message if flavors has no flavor that
+// this build can run, or if a flavor lacks a Name, or lacks a New
+// function without naming the Tags that build it, or two share a name.
 func Main(flavors ...rcuops.Flavor) {
 	checkFlavors(flavors)
 	bi, _ := debug.ReadBuildInfo()
@@ -78,17 +84,24 @@ func checkFlavors(flavors []rcuops.Flavor) {
 	if len(flavors) == 0 {
 		panic("torture: Main needs at least one flavor")
 	}
+	if !slices.ContainsFunc(flavors, runnable) {
+		panic("torture: Main needs at least one flavor with a New function")
+	}
 	seen := map[string]bool{}
 	for _, f := range flavors {
 		switch {
-		case f.Name == "" || f.New == nil:
-			panic(fmt.Sprintf("torture: Main: flavor %q needs a Name and a New function", f.Name))
+		case f.Name == "" || (f.New == nil && f.Tags == ""):
+			panic(fmt.Sprintf("torture: Main: flavor %q needs a Name and a New function (or, for a flavor of another build, its Tags)", f.Name))
 		case seen[f.Name]:
 			panic(fmt.Sprintf("torture: Main: two flavors are called %q", f.Name))
 		}
 		seen[f.Name] = true
 	}
 }
+
+// runnable reports whether this build can run f: it is not a flavor of
+// another build.
+func runnable(f rcuops.Flavor) bool { return f.New != nil }
 
 // command is the command line of Main.
 type command struct {
@@ -107,15 +120,17 @@ func (c *command) run(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.SetOutput(stderr)
 	cfg := DefaultConfig()
 	cfg.RegisterFlags(fs)
-	flavor := fs.String("flavor", c.flavors[0].Name, "the RCU flavor to torture (see -list)")
+	flavor := fs.String("flavor", c.flavors[slices.IndexFunc(c.flavors, runnable)].Name, "the RCU flavor to torture (see -list)")
 	list := fs.Bool("list", false, "list the flavors and exit")
 	check := fs.Bool("check", false, "record the history and check it against the RCU model (linearize)")
 	html := fs.String("check-html", os.TempDir(), "with -check: where to write the visualization of an illegal history (a directory or a file)")
 	report := fs.String("html", "", "write a self-contained HTML report of the run to this file")
 	jsonOut := fs.String("json", "", "write the run's JSON stream (schema "+JSONSchema+") to this file; - for standard output, the text report then going to standard error")
-	names := make([]string, len(c.flavors))
-	for i, f := range c.flavors {
-		names[i] = f.Name
+	var names []string
+	for _, f := range c.flavors {
+		if runnable(f) {
+			names = append(names, f.Name)
+		}
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: %s [flags]\n\nStresses an RCU flavor and ends with \"End of test: SUCCESS\" (exit status 0),\n\"End of test: FAILURE\" (1) or \"End of test: INCONCLUSIVE\" (3: the run could not judge).\nFlavors: %s\n\nFlags:\n",
@@ -147,6 +162,11 @@ func (c *command) run(ctx context.Context, args []string, stdout, stderr io.Writ
 		return 2
 	}
 	f := c.flavors[i]
+	if !runnable(f) {
+		fmt.Fprintf(stderr, "%s: flavor %q exists only in a build with -tags %s; run it with: %s\n",
+			c.name, f.Name, f.Tags, strings.Join(append(strings.Fields(program(c.build, f.Tags)), "-flavor", f.Name), " "))
+		return 2
+	}
 	if err := cfg.Validate(); err != nil {
 		var ce *ConfigError
 		msg := err.Error()
@@ -302,9 +322,14 @@ func exitStatus(v Verdict) int {
 	return 1
 }
 
-// listFlavors prints the flavors, the correct ones first; ci/torture.sh
+// listFlavors prints the flavors, the correct ones first, then the
+// flavors of other builds under the tags that build them; ci/torture.sh
 // reads this format.
 func listFlavors(w io.Writer, flavors []rcuops.Flavor) {
+	width := 16
+	for _, f := range flavors {
+		width = max(width, len(f.Name))
+	}
 	for _, group := range []struct {
 		broken bool
 		title  string
@@ -312,16 +337,27 @@ func listFlavors(w io.Writer, flavors []rcuops.Flavor) {
 		{false, "correct flavors (must end in SUCCESS):"},
 		{true, "broken flavors (negative controls, must end in FAILURE):"},
 	} {
-		if !slices.ContainsFunc(flavors, func(f rcuops.Flavor) bool { return f.Broken == group.broken }) {
+		in := func(f rcuops.Flavor) bool { return runnable(f) && f.Broken == group.broken }
+		if !slices.ContainsFunc(flavors, in) {
 			continue
 		}
 		fmt.Fprintln(w, group.title)
-		width := 16
 		for _, f := range flavors {
-			width = max(width, len(f.Name))
+			if in(f) {
+				fmt.Fprintf(w, "  %-*s %s\n", width, f.Name, f.Doc)
+			}
 		}
+	}
+	var tags []string
+	for _, f := range flavors {
+		if !runnable(f) && !slices.Contains(tags, f.Tags) {
+			tags = append(tags, f.Tags)
+		}
+	}
+	for _, t := range tags {
+		fmt.Fprintf(w, "only in a build with -tags %s:\n", t)
 		for _, f := range flavors {
-			if f.Broken == group.broken {
+			if !runnable(f) && f.Tags == t {
 				fmt.Fprintf(w, "  %-*s %s\n", width, f.Name, f.Doc)
 			}
 		}

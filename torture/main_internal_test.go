@@ -248,7 +248,8 @@ func TestMainMisusePanics(t *testing.T) {
 	for name, fs := range map[string][]rcuops.Flavor{
 		"no flavors":     nil,
 		"unnamed flavor": {ok, {New: ok.New}},
-		"no New":         {{Name: "x"}},
+		"no New":         {ok, {Name: "x"}},
+		"only elsewhere": {{Name: "x", Tags: "sometag"}},
 		"a name twice":   {ok, ok},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -330,4 +331,34 @@ func TestReportFlags(t *testing.T) {
 			t.Errorf("exit %d; %s holds %q and the directory %d entries: a refused command line must leave files as they were", code, page, b, len(ents))
 		}
 	})
+}
+
+// TestFlavorOfAnotherBuild: a flavor without New but with Tags is listed
+// under its tags, and asking for it exits 2 with the command that runs it;
+// it is never the default.
+func TestFlavorOfAnotherBuild(t *testing.T) {
+	other := rcuops.Flavor{Name: "busted-other", Doc: "needs a tag", Broken: true, Tags: "sometag"}
+	c := command{name: "rcutorture", flavors: append([]rcuops.Flavor{other}, cliFlavors...), build: mainIn}
+	var out, errOut bytes.Buffer
+	if code := c.run(context.Background(), []string{"-list"}, &out, &errOut); code != 0 ||
+		!strings.HasSuffix(out.String(), "only in a build with -tags sometag:\n  busted-other     needs a tag\n") ||
+		!strings.HasPrefix(out.String(), "correct flavors (must end in SUCCESS):\n  trivial ") {
+		t.Errorf("-list: exit %d:\n%s", code, out.String())
+	}
+	out.Reset()
+	code := c.run(context.Background(), []string{"-flavor", "busted-other"}, &out, &errOut)
+	want := `rcutorture: flavor "busted-other" exists only in a build with -tags sometag; run it with: go run -tags sometag ./cmd/mytorture -flavor busted-other` + "\n"
+	if code != 2 || errOut.String() != want || out.Len() != 0 {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut.String(), want)
+	}
+	errOut.Reset()
+	code = c.run(context.Background(), []string{"-flavor", "busted-othr"}, &out, &errOut)
+	if code != 2 || !strings.Contains(errOut.String(), `(did you mean "busted-other"?)`) {
+		t.Errorf("a typo of it: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	c.run(context.Background(), []string{"-h"}, &out, &errOut)
+	if !strings.Contains(errOut.String(), `the RCU flavor to torture (see -list) (default "trivial")`) {
+		t.Errorf("the default flavor is not the first runnable one:\n%s", errOut.String())
+	}
 }

@@ -52,4 +52,4 @@ import (
 	"github.com/rcukit/rcukit/torture/flavors"
 )
 
-func main() { torture.Main(flavors.All()...) }
+func main() { torture.Main(append(flavors.All(), flavors.Elsewhere()...)...) }

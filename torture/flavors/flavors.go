@@ -59,6 +59,21 @@ var all = func() []rcuops.Flavor {
 	return fs
 }()
 
+// Elsewhere returns the flavors of the other build that this one lacks
+// (without -tags rcuinject: busted-flip-ref), without New: torture.Main
+// lists them and says which tags build them.
+func Elsewhere() []rcuops.Flavor {
+	var fs []rcuops.Flavor
+	for _, b := range broken.Elsewhere() {
+		if b.For&broken.Torture != 0 {
+			f := b.Flavor()
+			f.New = nil
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
 // All returns every flavor: the correct ones first, then the broken ones.
 func All() []rcuops.Flavor { return slices.Clone(all) }
 

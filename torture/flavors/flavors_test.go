@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rcukit/rcukit/internal/broken"
+	"github.com/rcukit/rcukit/internal/impl"
 	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/linearize"
 	"github.com/rcukit/rcukit/model"
@@ -286,5 +287,19 @@ func TestCheckFlagsBrokenFlavorsThroughTheModel(t *testing.T) {
 			}
 			t.Log(check)
 		})
+	}
+}
+
+// TestElsewhere: the flavors that need -tags rcuinject are, in the build
+// without it, flavors of another build (no New, their Tags); in the build
+// with it, every flavor is here.
+func TestElsewhere(t *testing.T) {
+	_, here := flavors.Lookup("busted-flip-ref")
+	away := flavors.Elsewhere()
+	switch {
+	case impl.InjectTags == "" && (here || len(away) != 1 || away[0].Name != "busted-flip-ref" || away[0].Tags != "rcuinject" || away[0].New != nil || away[0].Doc == ""):
+		t.Errorf("without rcuinject: busted-flip-ref here %v; elsewhere %+v", here, away)
+	case impl.InjectTags != "" && (!here || len(away) != 0):
+		t.Errorf("with rcuinject: busted-flip-ref here %v; elsewhere %+v", here, away)
 	}
 }
