@@ -10,8 +10,8 @@ lint:     ## gofmt, vet, staticcheck, actionlint
 bench:    ## benchmarks into bench/<date>.txt, then benchstat
 	ci/bench.sh
 
-examples: ## run the rcu package's examples
-	go test -count=1 -run '^Example' -v ./rcu
+examples: ## run every package's examples as programs, printing what each prints and whether it matches its Output comment
+	go run ./internal/examples
 
 torture:  ## every scenario on every correct flavor (DURATION each, default 10s), then the broken flavors must fail
 	ci/torture.sh
