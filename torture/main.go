@@ -292,18 +292,6 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// createOutput creates the file that flag -name writes to.
-func createOutput(name, path string) (*os.File, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("-%s %s: is a directory; give a file", name, path)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("-%s: %w", name, err)
-	}
-	return f, nil
-}
-
 // setFlags returns the names of the flags the command line set.
 func setFlags(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
