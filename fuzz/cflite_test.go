@@ -3,7 +3,7 @@ package fuzz
 // The ClusterFuzzLite build (.clusterfuzzlite/build.sh) cannot run here: it
 // needs OSS-Fuzz's builder image. This checks what can be checked without
 // it: that the script builds every fuzz target of the module, and only
-// those, and that compile_native_go_fuzzer can find each one.
+// those, and that compile_native_go_fuzzer_v2 can find each one.
 
 import (
 	"bufio"
@@ -28,7 +28,7 @@ type cfliteTarget struct {
 	line          int
 }
 
-var compileLine = regexp.MustCompile(`^compile_native_go_fuzzer\s+(\S+)\s+(Fuzz\w*)\s+([a-z0-9_]+)\s*$`)
+var compileLine = regexp.MustCompile(`^compile_native_go_fuzzer_v2\s+(\S+)\s+(Fuzz\w*)\s+([a-z0-9_]+)\s*$`)
 
 // parseBuildScript returns the targets of a build.sh. A line that calls
 // compile_native_go_fuzzer in any other shape is an error, as is a binary
@@ -44,7 +44,7 @@ func parseBuildScript(script string) ([]cfliteTarget, error) {
 		}
 		m := compileLine.FindStringSubmatch(l)
 		if m == nil {
-			errs = append(errs, fmt.Errorf("build.sh:%d: not compile_native_go_fuzzer $module/PKG FuzzX binary_name: %q", n, l))
+			errs = append(errs, fmt.Errorf("build.sh:%d: not compile_native_go_fuzzer_v2 $module/PKG FuzzX binary_name: %q", n, l))
 			continue
 		}
 		t := cfliteTarget{pkg: strings.Replace(m[1], "$module", modulePath, 1), fn: m[2], name: m[3], line: n}
@@ -97,7 +97,7 @@ func compareTargets(script []cfliteTarget, listed map[string][]string) error {
 	return errors.Join(errs...)
 }
 
-// findableByOSSFuzz applies compile_native_go_fuzzer's rule for finding
+// findableByOSSFuzz applies compile_native_go_fuzzer_v2's rule for finding
 // target fn in the package directory dir: of the Go files under dir that
 // mention fn, exactly one line may declare "func fn" with a *testing.F.
 func findableByOSSFuzz(dir, fn string) error {
@@ -121,7 +121,7 @@ func findableByOSSFuzz(dir, fn string) error {
 		return err
 	}
 	if len(decls) != 1 {
-		return fmt.Errorf("compile_native_go_fuzzer cannot tell which function is %s: %d declarations match \"func %s\" with testing.F%s",
+		return fmt.Errorf("compile_native_go_fuzzer_v2 cannot tell which function is %s: %d declarations match \"func %s\" with testing.F%s",
 			fn, len(decls), fn, "\n\t"+strings.Join(decls, "\n\t"))
 	}
 	return nil
@@ -190,8 +190,8 @@ func TestClusterFuzzLiteBuildsEveryTarget(t *testing.T) {
 // and a target whose name begins another's.
 func TestClusterFuzzLiteCheckFails(t *testing.T) {
 	listed := map[string][]string{modulePath + "/fuzz": {"FuzzSchedule", "FuzzReferenceSchedule"}}
-	script, err := parseBuildScript("compile_native_go_fuzzer $module/fuzz FuzzSchedule fuzz_schedule\n" +
-		"compile_native_go_fuzzer $module/fuzz FuzzGone fuzz_gone\n")
+	script, err := parseBuildScript("compile_native_go_fuzzer_v2 $module/fuzz FuzzSchedule fuzz_schedule\n" +
+		"compile_native_go_fuzzer_v2 $module/fuzz FuzzGone fuzz_gone\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +201,8 @@ func TestClusterFuzzLiteCheckFails(t *testing.T) {
 		t.Errorf("compareTargets: %v", err)
 	}
 	for _, bad := range []string{
-		"compile_native_go_fuzzer $module/fuzz FuzzSchedule\n",
-		"compile_native_go_fuzzer $module/fuzz FuzzA a\ncompile_native_go_fuzzer $module/fuzz FuzzB a\n",
+		"compile_native_go_fuzzer_v2 $module/fuzz FuzzSchedule\n",
+		"compile_native_go_fuzzer_v2 $module/fuzz FuzzA a\ncompile_native_go_fuzzer_v2 $module/fuzz FuzzB a\n",
 	} {
 		if _, err := parseBuildScript(bad); err == nil {
 			t.Errorf("parseBuildScript(%q) accepted it", bad)

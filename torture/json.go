@@ -211,6 +211,7 @@ func (c Config) flagValues() map[string]string {
 	c.RegisterFlags(fs) // binds to this copy, with its values as defaults
 	m := map[string]string{}
 	fs.VisitAll(func(f *flag.Flag) { m[f.Name] = f.DefValue })
+	m["check"] = fmt.Sprint(c.Recorder != nil) // Main's -check installs the Recorder
 	return m
 }
 

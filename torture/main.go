@@ -206,6 +206,12 @@ func (c *command) run(ctx context.Context, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "%s: %v\n", c.name, err) // again, below the usage
 		return 2
 	}
+	switch {
+	case *report == "-":
+		return badOutput(fmt.Errorf("-html -: the report needs a file (only -json takes - for standard output)"))
+	case *report != "" && *jsonOut != "" && *jsonOut != "-" && filepath.Clean(*report) == filepath.Clean(*jsonOut):
+		return badOutput(fmt.Errorf("-html and -json both name %s; give them different files", *report))
+	}
 	var reportTmp *os.File
 	if *report != "" {
 		var err error
@@ -273,6 +279,11 @@ func createTemp(name, path string) (*os.File, error) {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
+		return nil, fmt.Errorf("-%s %s: cannot create a file in %s: %w", name, path, filepath.Dir(path), errors.Unwrap(err))
+	}
+	if err := f.Chmod(0o644); err != nil { // a report is for reading, as os.Create would make it
+		f.Close()
+		os.Remove(f.Name())
 		return nil, fmt.Errorf("-%s %s: %w", name, path, err)
 	}
 	return f, nil

@@ -290,6 +290,9 @@ func TestReportFlags(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), `id="verdict">SUCCESS</span>`) {
 			t.Errorf("report %s: %v\n%.500s", page, err, b)
 		}
+		if st, err := os.Stat(page); err != nil || st.Mode().Perm() != 0o644 {
+			t.Errorf("report %s: mode %v, %v; want -rw-r--r--", page, st.Mode(), err)
+		}
 		f, err := os.Open(stream)
 		if err != nil {
 			t.Fatal(err)
@@ -312,7 +315,9 @@ func TestReportFlags(t *testing.T) {
 	}{
 		{[]string{"-html", dir}, "-html " + dir + ": is a directory"},
 		{[]string{"-json", dir}, "-json " + dir + ": is a directory"},
-		{[]string{"-html", filepath.Join(dir, "no", "such", "dir.html")}, "-html " + filepath.Join(dir, "no", "such", "dir.html") + ": open "},
+		{[]string{"-html", filepath.Join(dir, "no", "such", "dir.html")}, "-html " + filepath.Join(dir, "no", "such", "dir.html") + ": cannot create a file in " + filepath.Join(dir, "no", "such") + ": no such file or directory"},
+		{[]string{"-html", "-"}, "-html -: the report needs a file"},
+		{[]string{"-html", filepath.Join(dir, "same"), "-json", filepath.Join(dir, ".", "same")}, "-html and -json both name"},
 		{[]string{"-json", filepath.Join(dir, "no", "such", "dir.jsonl")}, "-json: open "},
 	} {
 		code, stdout, stderr := runCLI(t, append(quick, c.args...)...)

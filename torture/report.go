@@ -212,6 +212,12 @@ func (r *Result) linePlot(p plotSpec) template.HTML {
 		}
 		fmt.Fprintf(&b, `<polyline class="series" data-series="%s" fill="none" stroke="%s" stroke-width="1.6" points="%s"/>`,
 			esc(s.name), s.color, strings.Join(pts, " "))
+		if len(pts) < 3 { // too few to see as a line: mark each point
+			for _, pt := range pts {
+				cx, cy, _ := strings.Cut(pt, ",")
+				fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s"/>`, cx, cy, s.color)
+			}
+		}
 		lx := plotW - padRight - 110*(len(p.series)-li)
 		fmt.Fprintf(&b, `<rect x="%d" y="8" width="10" height="10" fill="%s"/><text class="legend" x="%d" y="17">%s</text>`,
 			lx, s.color, lx+14, esc(s.name))
@@ -318,6 +324,7 @@ h2 { font-size: 16px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; }
 .verdict.success { background: #2a7d2a; }
 .verdict.failure { background: #c62828; }
 .verdict.inconclusive { background: #b26a00; }
+.warning { color: #c62828; }
 pre { background: #f5f5f5; padding: 8px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 table { border-collapse: collapse; }
 td, th { padding: 2px 10px 2px 0; text-align: left; vertical-align: top; }
@@ -339,6 +346,7 @@ figcaption output { font-size: 12px; color: #555; min-height: 1.4em; display: bl
 <body>
 <h1>rcutorture: {{.R.Flavor.Name}} <span class="verdict {{.Class}}" id="verdict">{{.Verdict}}</span></h1>
 <p>{{.R.Flavor.Doc}}{{if .R.Flavor.Broken}} (a broken flavor: a negative control, which must fail){{end}}</p>
+{{if and .R.Flavor.Broken (eq .Verdict "SUCCESS")}}<p class="warning" id="uncaught"><strong>This negative control was not caught:</strong> a broken flavor ended in SUCCESS, so this run's checks missed its bug.</p>{{end}}
 <table class="summary">
 <tr><th>seed</th><td>{{.R.Seed}}</td></tr>
 <tr><th>elapsed</th><td>{{printf "%.2f" .R.Elapsed.Seconds}}s{{if .R.Overtime}} ({{printf "%.2f" .R.Overtime.Seconds}}s of overtime){{end}}{{if .R.Interrupted}}, interrupted{{end}}</td></tr>

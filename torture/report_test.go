@@ -62,7 +62,7 @@ func TestJSONStreamRoundTrip(t *testing.T) {
 			}
 
 			if s := rep.Start; s.Schema != torture.JSONSchema || s.Flavor != f.Name || s.Broken != f.Broken || s.Seed != res.Seed || s.Command != res.Command ||
-				s.Flags["seed"] != fmt.Sprint(res.Seed) || s.Flags["stat-interval"] != "300ms" {
+				s.Flags["seed"] != fmt.Sprint(res.Seed) || s.Flags["stat-interval"] != "300ms" || s.Flags["check"] != "false" {
 				t.Errorf("start object %+v does not match the run (seed %d, command %q)", s, res.Seed, res.Command)
 			}
 			if len(rep.Intervals) < 2 {
@@ -182,10 +182,17 @@ func TestHTMLReport(t *testing.T) {
 		{"escaped doc", 1, regexp.QuoteMeta(`&lt;script&gt;alert(&#34;doc&#34;)&lt;/script&gt; &amp; more`)},
 		{"escaped message", 1, regexp.QuoteMeta(`<pre>&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;</pre>`)},
 		{"external resources", 0, `(src|href)=`},
+		{"uncaught warning", 0, `id="uncaught"`},
 	} {
 		if got := count(c.re); got != c.n {
 			t.Errorf("%s: %d matches of %s; want %d", c.what, got, c.re, c.n)
 		}
+	}
+	uncaught := *res
+	uncaught.Verdict, uncaught.Failures = torture.Success, nil
+	var ub bytes.Buffer
+	if err := uncaught.WriteHTML(&ub); err != nil || !strings.Contains(ub.String(), `id="uncaught"`) {
+		t.Errorf("a broken flavor's SUCCESS report does not warn that the negative control was not caught (%v)", err)
 	}
 	m := regexp.MustCompile(`(?s)<script type="application/json" id="rcukit-data">(.*?)</script>`).FindStringSubmatch(page)
 	if m == nil {
