@@ -48,7 +48,13 @@ type JSONStart struct {
 	Start time.Time         `json:"start"` // wall-clock time the run began (RFC 3339)
 }
 
-// JSONInterval is one interval of the run: a Sample, with rates.
+// JSONInterval is one interval of the run: a Sample, with rates. Its
+// counts (reads, versions, gps, syncs, callbacks, near misses, pipe
+// errors, errors) are of the interval alone, unlike the running totals of
+// the text report's stats lines; pending_callbacks, flavor_pending,
+// errors_total, gomaxprocs and the histograms are levels at its end. The
+// latency quantiles are the upper bounds of the histogram buckets that
+// hold them, within 1/16 of the true value.
 type JSONInterval struct {
 	Schema string  `json:"schema"`
 	Type   string  `json:"type"`    // "interval"
