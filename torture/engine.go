@@ -244,6 +244,7 @@ func Run(ctx context.Context, f rcuops.Flavor, cfg Config) *Result {
 	}
 	e.c.procs.Store(int64(runtime.GOMAXPROCS(0)))
 	e.gps0 = e.gps()
+	e.lastSample.gps, e.lastStats.gps = e.gps0, e.gps0 // the series count from here
 	if cfg.JSON != nil {
 		e.json = &jsonStream{w: cfg.JSON}
 	}

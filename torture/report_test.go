@@ -68,9 +68,12 @@ func TestJSONStreamRoundTrip(t *testing.T) {
 			if len(rep.Intervals) < 2 {
 				t.Fatalf("%d intervals in a 1s run with stats every 300ms", len(rep.Intervals))
 			}
-			var reads, versions, syncs uint64
+			var reads, versions, syncs, gps uint64
 			end := 0.0
 			for i, iv := range rep.Intervals {
+				if iv.GPs != nil {
+					gps += *iv.GPs
+				}
 				if iv.Start != end || iv.End < iv.Start {
 					t.Errorf("interval %d spans %v..%v; the previous one ended at %v", i, iv.Start, iv.End, end)
 				}
@@ -87,6 +90,9 @@ func TestJSONStreamRoundTrip(t *testing.T) {
 			v := rep.Verdict
 			if v == nil {
 				t.Fatal("no verdict object")
+			}
+			if v.GPs == nil || *v.GPs != gps || gps != res.GPs {
+				t.Errorf("the intervals count %d grace periods; the verdict %v, the run %d", gps, v.GPs, res.GPs)
 			}
 			if v.Verdict != res.Verdict.String() || v.Seed != res.Seed || v.Command != res.Command || v.Reads != res.Reads || len(v.Failures) != len(res.Failures) {
 				t.Fatalf("verdict object %+v; the Result is %v with %d failures", v, res.Verdict, len(res.Failures))

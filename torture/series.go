@@ -42,9 +42,6 @@ type Sample struct {
 	GOMAXPROCS  int
 }
 
-// Duration is the length of the interval.
-func (s Sample) Duration() time.Duration { return s.End - s.Start }
-
 // PerSecond is n events over the interval, per second; 0 for an empty
 // interval.
 func (s Sample) PerSecond(n uint64) float64 {
@@ -68,11 +65,7 @@ func (e *engine) sample(prev, s snapshot) Sample {
 		GOMAXPROCS:  s.procs,
 	}
 	if e.ops.GPs != nil {
-		g0 := prev.gps
-		if prev.at == 0 && prev.gps == 0 {
-			g0 = e.gps0
-		}
-		out.GPs = s.gps - g0
+		out.GPs = s.gps - prev.gps // the first prev holds gps0 (Run)
 	}
 	var d latencyCounts
 	for i := range d {
@@ -82,8 +75,8 @@ func (e *engine) sample(prev, s snapshot) Sample {
 	return out
 }
 
-// samplePeriod is how often the sampler takes a Sample: five times a stats
-// interval, between 100ms and 1s.
+// samplePeriod is how often the sampler takes a Sample: a fifth of the
+// stats interval, between 100ms and 1s.
 func (c Config) samplePeriod() time.Duration {
 	return min(max(c.StatInterval/5, 100*time.Millisecond), time.Second)
 }
