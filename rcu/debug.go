@@ -5,7 +5,6 @@ package rcu
 // only then.
 
 import (
-	"bytes"
 	"fmt"
 	"runtime"
 	"slices"
@@ -15,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 	"weak"
+
+	"github.com/rcukit/rcukit/internal/engine"
 )
 
 type sectionKey struct {
@@ -138,7 +139,7 @@ func mustReadPointer[T any](p *Pointer[T]) {
 // goroutine that holds a read section of the same Domain: the wait would
 // never end.
 func (d *Domain) checkReader(method string) {
-	if !d.opts.debug {
+	if !d.opts.Debug {
 		return
 	}
 	g := goid()
@@ -177,18 +178,5 @@ func oldestSection(d *Domain, idx uint64) (time.Duration, string) {
 	return time.Since(oldest.start), b.String()
 }
 
-// goid returns the calling goroutine's id, read from its stack header
-// ("goroutine 18 [running]:"). About a microsecond: slow paths only.
-func goid() int64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		panic("rcu: cannot read goroutine id")
-	}
-	return id
-}
+// goid returns the calling goroutine's id (slow paths only).
+func goid() int64 { return engine.Goid() }

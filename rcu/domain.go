@@ -1,26 +1,25 @@
 package rcu
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rcukit/rcukit/internal/engine"
 )
 
 // ErrClosed is returned by the context-aware methods of a closed Domain.
-var ErrClosed = errors.New("rcu: domain is closed")
+var ErrClosed = engine.ErrClosed
 
 // DefaultMaxPending is the bound on pending callbacks when New is given no
 // WithMaxPending option.
-const DefaultMaxPending = 1 << 16
+const DefaultMaxPending = engine.DefaultMaxPending
 
 // DefaultStallTimeout is how long a grace period waits for readers before
 // a stall report, unless WithStallTimeout says otherwise.
-const DefaultStallTimeout = 10 * time.Second
+const DefaultStallTimeout = engine.DefaultStallTimeout
 
 // A Domain is an independent RCU domain, like an srcu_struct: its grace
 // periods wait only for its own read sections. The zero Domain is ready to
@@ -31,61 +30,25 @@ type Domain struct {
 	_ noCopy
 
 	// The read side (read.go): readers write the slots; the grace-period
-	// goroutine writes ctl's index, setup and holders of mu its other bits.
+	// goroutine writes ctl's index, the engine its yield and closed bits.
 	ctl       atomic.Uint64 // ctlIdx | ctlReady | ctlYield | ctlClosed | ctlHooked
 	shardMask uint32
 	shards    []shard
 	ovf       overflow
 
-	started   atomic.Uint64 // grace periods started; written by the grace-period goroutine
-	completed atomic.Uint64 // grace periods completed; written by the grace-period goroutine
-	expWant   atomic.Uint64 // highest grace period an expedited caller waits for; written under mu
-
-	once    sync.Once // runs setup, which writes the fields up to mu
-	id      uint64    // names the Domain in messages
-	opts    options
-	invoker int64         // goroutine id of the callback goroutine
-	kickGP  chan struct{} // wakes the grace-period goroutine
-	kickInv chan struct{} // wakes the callback goroutine
-	wg      sync.WaitGroup
-
-	mu       sync.Mutex    // guards the fields below
-	want     uint64        // highest grace period anyone waits for
-	gpDone   chan struct{} // closed when the next grace period completes
-	longest  time.Duration // longest grace period so far
-	stalls   uint64        // stall reports delivered
-	open     []func()      // callbacks queued since the last grace period started
-	sealed   []batch       // callbacks waiting for their grace period, oldest first
-	ready    []batch       // callbacks whose grace period has ended, oldest first
-	spare    [][]func()    // emptied batches, for reuse
-	queued   uint64        // callbacks ever queued
-	invoked  uint64        // callbacks ever run (to completion or to a panic)
-	panics   uint64        // callbacks that panicked
-	progress chan struct{} // closed when invoked advances
-	blocked  int           // goroutines blocked in a wait on d (stall.go)
-	probe    chan struct{} // closed to ask them for their stacks
-	answers  []string      // their stacks
+	once sync.Once // runs setup, which writes the fields above and below
+	id   uint64    // names the Domain in messages
+	opts *options  // the engine's configuration
+	e    engine.Engine
 }
 
-// A batch is a group of callbacks that one grace period serves.
-type batch struct {
-	gp  uint64 // the grace period that must complete before they run
-	fns []func()
-}
+type options = engine.Config
 
-type options struct {
-	maxPending   int
-	stallTimeout time.Duration
-	stallHandler func(StallReport)
-	panicHandler func(any)
-	debug        bool
-	hookOptions  // test hooks; empty unless built with -tags rcuinject
-}
+var defaults = engine.Defaults
 
-var defaults = options{maxPending: DefaultMaxPending, stallTimeout: DefaultStallTimeout}
-
-// An Option configures a Domain in New.
-type Option func(*options)
+// An Option configures a Domain in New, and the domains of the other
+// flavors (packages rcu/qsbr and rcu/registered).
+type Option func(*engine.Config)
 
 // WithMaxPending bounds the callbacks that are queued but not yet invoked.
 // At the bound, Call waits until the backlog drains below it; a Call made
@@ -95,7 +58,7 @@ func WithMaxPending(n int) Option {
 	if n <= 0 {
 		panic("rcu: WithMaxPending needs a positive bound")
 	}
-	return func(o *options) { o.maxPending = n }
+	return func(o *options) { o.MaxPending = n }
 }
 
 // WithStallTimeout sets how long a grace period waits for readers before
@@ -106,7 +69,7 @@ func WithStallTimeout(timeout time.Duration) Option {
 	if timeout < 0 {
 		panic("rcu: WithStallTimeout needs a timeout of 0 (off) or more")
 	}
-	return func(o *options) { o.stallTimeout = timeout }
+	return func(o *options) { o.StallTimeout = timeout }
 }
 
 // WithStallHandler hands stall reports to h instead of writing them to
@@ -116,7 +79,7 @@ func WithStallHandler(h func(StallReport)) Option {
 	if h == nil {
 		panic("rcu: WithStallHandler needs a handler")
 	}
-	return func(o *options) { o.stallHandler = h }
+	return func(o *options) { o.StallHandler = func(s engine.Stall) { h(StallReport(s)) } }
 }
 
 // WithPanicHandler sets what happens to a panic raised by a callback. The
@@ -129,7 +92,7 @@ func WithPanicHandler(h func(v any)) Option {
 	if h == nil {
 		panic("rcu: WithPanicHandler needs a handler")
 	}
-	return func(o *options) { o.panicHandler = h }
+	return func(o *options) { o.PanicHandler = h }
 }
 
 // WithDebug turns on misuse checks that cost time on every read section.
@@ -147,7 +110,7 @@ func WithPanicHandler(h func(v any)) Option {
 //
 // Sections opened before the first debug Domain was created are unknown
 // to these checks.
-func WithDebug() Option { return func(o *options) { o.debug = true } }
+func WithDebug() Option { return func(o *options) { o.Debug = true } }
 
 // New returns a Domain configured by opts.
 func New(opts ...Option) *Domain {
@@ -170,29 +133,20 @@ func (d *Domain) init() {
 }
 
 func (d *Domain) setup(o options) {
-	d.opts = o
+	d.opts = d.e.Config()
 	d.id = domainIDs.Add(1)
-	d.gpDone = make(chan struct{})
-	d.progress = make(chan struct{})
-	d.probe = make(chan struct{})
-	d.kickGP = make(chan struct{}, 1)
-	d.kickInv = make(chan struct{}, 1)
 	n := 1
 	for n < max(runtime.GOMAXPROCS(0), runtime.NumCPU()) {
 		n <<= 1
 	}
 	d.shards = make([]shard, n)
 	d.shardMask = uint32(n - 1)
-	if o.debug {
+	if o.Debug {
 		tracking.live.Add(1)
 	}
-	started := make(chan int64)
-	d.wg.Add(2)
-	go d.gpLoop()
-	go d.invokeLoop(started)
-	d.invoker = <-started
+	d.e.Start(o, d.String(), &d.ctl, (*readers)(d))
 	bits := uint64(ctlReady)
-	if o.hooked() {
+	if o.Injector != nil {
 		bits |= ctlHooked // every ReadLock takes the slow path, which has the hook
 	}
 	d.setCtl(bits, true) // publishes the fields above to lock-free readers
@@ -210,27 +164,8 @@ func (d *Domain) String() string { return fmt.Sprintf("rcu.Domain %d (%p)", d.id
 // not from a callback.
 func (d *Domain) Close() {
 	d.init()
-	if d.isInvoker() {
-		panic("rcu: Close called from a callback of the same Domain (it would wait for itself)")
-	}
-	d.mu.Lock()
-	for !d.isClosed() && (d.pending() > 0 || d.want > d.completed.Load()) {
-		ch := d.progress
-		if d.pending() == 0 {
-			ch = d.gpDone // only grace periods are outstanding
-		}
-		d.block(context.Background(), ch)
-	}
-	if d.isClosed() { // by an earlier Close, or one that ran while this one waited
-		d.mu.Unlock()
-		panic("rcu: Close of a closed Domain")
-	}
-	d.setCtl(ctlClosed, true)
-	d.mu.Unlock()
-	d.kick(d.kickGP)
-	d.kick(d.kickInv)
-	d.wg.Wait()
-	if d.opts.debug {
+	d.e.Close()
+	if d.opts.Debug {
 		tracking.live.Add(-1)
 	}
 }
@@ -242,41 +177,18 @@ func (d *Domain) isClosed() bool { return d.ctl.Load()&ctlClosed != 0 }
 // public methods that neither wait nor can return ErrClosed.
 func (d *Domain) mustOpen(method string) {
 	d.init()
-	if d.isClosed() {
-		must(method, ErrClosed)
-	}
-}
-
-// must turns ErrClosed from an internal wait into the panic of the public
-// method that has no error to return.
-func must(method string, err error) {
-	if err != nil {
-		panic("rcu: " + method + " on a closed Domain")
-	}
+	d.e.MustOpen(method)
 }
 
 // setCtl sets or clears bits of ctl, without writing it when they already
 // are as asked: every ReadLock reads ctl's cache line.
-func (d *Domain) setCtl(bits uint64, on bool) {
-	if old := d.ctl.Load(); on && old&bits != bits {
-		d.ctl.Or(bits)
-	} else if !on && old&bits != 0 {
-		d.ctl.And(^bits)
-	}
-}
-
-func (d *Domain) kick(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
+func (d *Domain) setCtl(bits uint64, on bool) { engine.SetCtl(&d.ctl, bits, on) }
 
 // Stats is a snapshot of a Domain's counters.
 type Stats struct {
 	GracePeriods     uint64        // grace periods completed
 	GPSeq            uint64        // number of the latest grace period started; one is running when GPSeq > GracePeriods
-	CallbacksQueued  uint64        // Calls accepted
+	CallbacksQueued  uint64        // Calls (and Retires) accepted
 	CallbacksInvoked uint64        // callbacks that have run
 	CallbacksPending uint64        // queued but not yet invoked
 	CallbackPanics   uint64        // callbacks that panicked (recovered)
@@ -289,22 +201,11 @@ type Stats struct {
 // under one lock, so CallbacksQueued == CallbacksInvoked +
 // CallbacksPending always holds.
 func (d *Domain) Stats() Stats {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return Stats{
-		GracePeriods:     d.completed.Load(),
-		GPSeq:            d.started.Load(),
-		CallbacksQueued:  d.queued,
-		CallbacksInvoked: d.invoked,
-		CallbacksPending: d.pending(),
-		CallbackPanics:   d.panics,
-		LongestGP:        d.longest,
-		StallReports:     d.stalls,
+	if d.ctl.Load()&ctlReady == 0 {
+		return Stats{}
 	}
+	return Stats(d.e.Stats())
 }
-
-// report writes a stall report or a callback's panic to standard error.
-func report(format string, args ...any) { fmt.Fprintf(os.Stderr, format, args...) }
 
 // noCopy makes go vet report copies of a Domain or Pointer.
 type noCopy struct{}

@@ -21,6 +21,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/rcukit/rcukit/internal/engine"
 )
 
 const (
@@ -36,11 +38,11 @@ const (
 
 // ctl bits.
 const (
-	ctlIdx    = 1 << 0 // the index new readers count themselves under
-	ctlReady  = 1 << 1 // the Domain is set up
-	ctlYield  = 1 << 2 // someone waits: new readers may yield first (gp.go)
-	ctlClosed = 1 << 3 // Close has closed the Domain
-	ctlHooked = 1 << 4 // an injector is set (-tags rcuinject)
+	ctlIdx    = 1 << 0            // the index new readers count themselves under
+	ctlReady  = 1 << 1            // the Domain is set up
+	ctlYield  = engine.FlagYield  // someone waits: new readers may yield first
+	ctlClosed = engine.FlagClosed // Close has closed the Domain
+	ctlHooked = 1 << 4            // an injector is set (-tags rcuinject)
 
 	// ReadLock takes its fast path only when ctl&ctlSlow == ctlReady.
 	ctlSlow = ctlReady | ctlYield | ctlClosed | ctlHooked
@@ -156,7 +158,7 @@ func (d *Domain) readLockSlow() uint64 {
 	if ctl&ctlClosed != 0 {
 		panic("rcu: ReadLock on a closed Domain")
 	}
-	if ctl&ctlYield != 0 && !d.opts.fault(faultNoYield) && d.yieldDue() {
+	if ctl&ctlYield != 0 && !d.opts.Fault(engine.FaultNoYield) && d.yieldDue() {
 		// Let a reader preempted inside its section, or a woken waiter,
 		// run before this one keeps the P busy. Not a wait: the section
 		// then begins whatever the grace period is doing.

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rcukit/rcukit/internal/engine"
 	"github.com/rcukit/rcukit/internal/impl"
 	"github.com/rcukit/rcukit/internal/progress"
 	"github.com/rcukit/rcukit/model"
@@ -115,6 +116,11 @@ var bugs = append([]Bug{
 		o.Poll = func(c uint64) bool { return d.Poll(rcu.Cookie(c) - 1) }
 	})},
 
+	// The fast flavors' own mistakes (rcu/qsbr, rcu/registered).
+	{Name: "busted-qsbr-stale", Doc: "qsbr: a grace period accepts a quiescent state reported before it began", Breaks: early, For: Torture | Kit, New: onQSBR(engine.FaultStaleQuiescent)},
+	{Name: "busted-qsbr-lazy", Doc: "qsbr: Online does not announce the reader until its next quiescent state", Breaks: early, For: Torture | Kit, New: onQSBR(engine.FaultLazyOnline)},
+	{Name: "busted-reg-cached", Doc: "registered: a grace period scans the reader table of the previous one, missing readers registered since", Breaks: early, For: Torture | Kit, New: onRegistered(engine.FaultCachedReaders)},
+
 	// Mistakes for the checks of the kit that the ones above do not reach
 	// first.
 	{Name: "flag-readers", Doc: "readers share one flag instead of a count", Breaks: []model.Rule{model.SyncEarly}, For: Kit, New: newFlagReaders},
@@ -157,6 +163,26 @@ func onReference(edit func(*rcuops.Ops, *rcu.Domain)) func(rcuops.Env) *rcuops.O
 	return func(env rcuops.Env) *rcuops.Ops {
 		ops, d := impl.Reference(env)
 		edit(ops, d)
+		return ops
+	}
+}
+
+// withFaults is the option that turns on the deliberate bugs f of a
+// domain of any flavor: only this module can make it.
+func withFaults(f engine.Fault) rcu.Option { return func(c *engine.Config) { c.Faults |= f } }
+
+// onQSBR makes a Bug's New from a fault of rcu/qsbr.
+func onQSBR(f engine.Fault) func(rcuops.Env) *rcuops.Ops {
+	return func(env rcuops.Env) *rcuops.Ops {
+		ops, _ := impl.QSBR(env, withFaults(f))
+		return ops
+	}
+}
+
+// onRegistered makes a Bug's New from a fault of rcu/registered.
+func onRegistered(f engine.Fault) func(rcuops.Env) *rcuops.Ops {
+	return func(env rcuops.Env) *rcuops.Ops {
+		ops, _ := impl.Registered(env, withFaults(f))
 		return ops
 	}
 }

@@ -5,6 +5,7 @@ package broken
 import (
 	"slices"
 
+	"github.com/rcukit/rcukit/internal/engine"
 	"github.com/rcukit/rcukit/internal/impl"
 	"github.com/rcukit/rcukit/rcu"
 	"github.com/rcukit/rcukit/rcuops"
@@ -20,6 +21,8 @@ var injectBugs = func() []Bug {
 				ops, _ := impl.Reference(env, rcu.WithFaults(rcu.FaultSkipStragglers))
 				return ops
 			}
+		case "busted-reg-oneflip":
+			bs[i].New = onRegistered(engine.FaultOneFlip)
 		default:
 			panic("broken: no New for " + bs[i].Name)
 		}

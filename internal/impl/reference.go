@@ -13,14 +13,7 @@ import (
 // rcuinject, its injection points call it.
 func Reference(env rcuops.Env, opts ...rcu.Option) (*rcuops.Ops, *rcu.Domain) {
 	stalls := new(atomic.Uint64)
-	if env.Stall != nil {
-		opts = append(opts, rcu.WithStallTimeout(env.StallTimeout), rcu.WithStallHandler(func(r rcu.StallReport) {
-			stalls.Add(1)
-			env.Stall(r.String())
-		}))
-	}
-	opts = append(opts, injectOptions(env)...)
-	d := rcu.New(opts...)
+	d := rcu.New(append(opts, envOptions(env, stalls)...)...)
 	ops := Of(d)
 	ops.Stalls = stalls.Load
 	ops.Injection = ReferencePoints
@@ -31,25 +24,16 @@ func Reference(env rcuops.Env, opts ...rcu.Option) (*rcuops.Ops, *rcu.Domain) {
 // stall count and the injection points, which only Reference, which makes
 // the Domain, can wire.
 func Of(d *rcu.Domain) *rcuops.Ops {
-	return &rcuops.Ops{
-		Reader:               func() rcuops.Reader { return rcuops.TokenReader(d.ReadLock, d.ReadUnlock) },
-		Synchronize:          d.Synchronize,
-		SynchronizeExpedited: d.SynchronizeExpedited,
-		Call:                 d.Call,
-		Barrier:              d.Barrier,
-		Snapshot:             func() uint64 { return uint64(d.Snapshot()) },
-		Poll:                 func(c uint64) bool { return d.Poll(rcu.Cookie(c)) },
-		GPs:                  func() uint64 { return completed(d) },
-		Pending:              func() uint64 { return d.Stats().CallbacksPending },
-		Close:                d.Close,
-	}
+	ops := writeOps(d)
+	ops.Reader = func() rcuops.Reader { return rcuops.TokenReader(d.ReadLock, d.ReadUnlock) }
+	return ops
 }
 
 // completed returns the number of grace periods d has completed, from two
-// atomic loads: Snapshot is one more than the grace periods started, and
+// atomic loads (Stats takes a lock): Snapshot is one more than the grace periods started, and
 // at most one runs at a time, so the count is started or started-1, and
 // Poll tells which.
-func completed(d *rcu.Domain) uint64 {
+func completed(d domain) uint64 {
 	started := uint64(d.Snapshot()) - 1
 	if d.Poll(rcu.Cookie(started)) {
 		return started

@@ -22,6 +22,10 @@ const (
 // lists together).
 var ReferencePoints = []rcuops.Point{rcuops.PointReadSampled, rcuops.PointGPStart, rcuops.PointGPFlipped, rcuops.PointGPEnd, rcuops.PointInvoke}
 
+// RegisteredPoints are the injection points of the flavors with
+// registered readers (rcu/qsbr, rcu/registered).
+var RegisteredPoints = []rcuops.Point{rcuops.PointReadSampled, rcuops.PointGPStart, rcuops.PointGPEnd, rcuops.PointInvoke}
+
 func injectOptions(env rcuops.Env) []rcu.Option {
 	if env.Inject == nil {
 		return nil

@@ -21,4 +21,8 @@ const (
 // build.
 var ReferencePoints []rcuops.Point
 
+// RegisteredPoints are the injection points of the flavors with
+// registered readers: none in this build.
+var RegisteredPoints []rcuops.Point
+
 func injectOptions(rcuops.Env) []rcu.Option { return nil }

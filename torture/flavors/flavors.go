@@ -17,6 +17,10 @@
 //     unlock counters; a grace period waits for stragglers on the inactive
 //     index, flips, and waits on the old index), with injection points
 //     always compiled in.
+//   - qsbr: package rcu/qsbr, its readers online for each outermost
+//     section and offline after it.
+//   - registered: package rcu/registered, readers with a word of their
+//     own.
 //
 // Broken flavors (each must end in FAILURE):
 //
@@ -28,8 +32,18 @@
 //   - busted-barrier: Barrier does not wait.
 //   - busted-publish: an element is published before it is initialized.
 //   - busted-poll: Poll reports completion one grace period early.
+//   - busted-qsbr-stale: qsbr whose grace periods accept a quiescent state
+//     reported before they began.
+//   - busted-qsbr-lazy: qsbr whose Online does not announce the reader
+//     until its next quiescent state.
+//   - busted-reg-cached: registered whose grace periods scan the reader
+//     table of the previous grace period, missing readers registered since.
 //   - busted-flip-ref (only with -tags rcuinject): the reference with its
 //     FaultSkipStragglers fault, the same bug as busted-flip.
+//   - busted-reg-oneflip (only with -tags rcuinject): registered whose
+//     grace periods compare only the parity of the readers' generations, a
+//     single-flip phase scheme: misses a reader that loaded the generation
+//     just before the previous grace period advanced it.
 package flavors
 
 import (
@@ -47,11 +61,25 @@ var Reference = rcuops.Flavor{Name: "rcu", Doc: impl.ReferenceDoc, Tags: impl.In
 	return ops
 }}
 
+// QSBR is package rcu/qsbr as a flavor.
+var QSBR = rcuops.Flavor{Name: "qsbr", Doc: impl.QSBRDoc, Tags: impl.InjectTags, New: func(env rcuops.Env) *rcuops.Ops {
+	ops, _ := impl.QSBR(env)
+	return ops
+}}
+
+// Registered is package rcu/registered as a flavor.
+var Registered = rcuops.Flavor{Name: "registered", Doc: impl.RegisteredDoc, Tags: impl.InjectTags, New: func(env rcuops.Env) *rcuops.Ops {
+	ops, _ := impl.Registered(env)
+	return ops
+}}
+
 var all = func() []rcuops.Flavor {
 	fs := []rcuops.Flavor{
 		Reference,
 		{Name: "trivial", Doc: "an obviously correct RCU: sync.RWMutex readers, a mutex per registered reader", New: impl.Trivial},
 		{Name: "classic", Doc: "a classic two-index counter SRCU with injection points", New: impl.Classic},
+		QSBR,
+		Registered,
 	}
 	for _, b := range broken.For(broken.Torture) {
 		fs = append(fs, b.Flavor())

@@ -1,0 +1,8 @@
+//go:build rcuinject
+
+package registered
+
+import "github.com/rcukit/rcukit/internal/engine"
+
+// inject runs the injector of rcu.WithInjector at p.
+func (d *Domain) inject(p engine.Point) { d.w.Config().Inject(p) }
