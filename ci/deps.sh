@@ -29,7 +29,11 @@ allow() {
 	fi
 }
 
-allow rcu                                  # standard library only
+allow internal/engine                      # the write side every flavor shares: standard library only
+allow rcu "$mod/internal/engine"           # the reference: its own write side, nothing else
+allow internal/front "$mod/rcu" "$mod/internal/engine"
+allow rcu/qsbr "$mod/rcu" "$mod/internal/engine" "$mod/internal/front"
+allow rcu/registered "$mod/rcu" "$mod/internal/engine" "$mod/internal/front"
 allow rcuops                               # the contract: standard library only, nothing of ours
 allow model                                # standard library only: the spec stays independent
 allow internal/progress                    # standard library only

@@ -94,7 +94,8 @@ for tags in "" "$INJECT_TAGS"; do
 	exe=$(build "$tags")
 	for flavor in ${FLAVORS:-$(flavors "$exe" correct)}; do
 		# Only the rcu flavor changes with the injection build.
-		[ -n "$tags" ] && [ "$flavor" != rcu ] && continue
+		# The build with injection points: the flavors that have them.
+		[ -n "$tags" ] && ! [[ $flavor =~ ^(rcu|qsbr|registered)$ ]] && continue
 		for s in $scenarios; do
 			flags=$(scenario "$s")
 			what="$s/$flavor${tags:+ (-tags $tags)}"

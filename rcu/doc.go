@@ -20,12 +20,29 @@
 // a Domain and load shared values with Pointer.Load or List.All. A writer
 // publishes a new version with Pointer.Store (or Swap), then either waits
 // with Synchronize and reclaims the old version itself, or hands the
-// reclaim to Call. Barrier waits for queued callbacks; Snapshot, Poll and
+// reclaim to Call, or to Retire, which queues a value's Reclaim method
+// without a closure (Replace publishes and retires in one call, allocating
+// nothing). Barrier waits for queued callbacks; Snapshot, Poll and
 // WaitFor let a writer check for a grace period without blocking. Each
 // Domain is independent, like an srcu_struct, and its readers may block
 // or sleep inside a section. The zero Domain is ready to use, like a
 // sync.Mutex, and New makes one with options; a Domain starts two
 // goroutines at its first use, and Close stops them.
+//
+// # Flavors
+//
+// Domain is the reference: any goroutine may read without registering, a
+// section is two compare-and-swaps on a per-P cache line, and sections
+// may block. Two faster flavors share its whole write side (internal/engine)
+// and its options, Cookie, Stats and StallReport, for readers that are
+// long-lived registered goroutines:
+//
+//   - package rcu/registered: a section is one atomic store to begin and
+//     one to end, on the reader's own cache line;
+//   - package rcu/qsbr: a section costs nothing; readers announce
+//     quiescent states and go offline before they block.
+//
+// The README's "Which flavor" table compares them.
 //
 // # Guarantees
 //

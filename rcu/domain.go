@@ -170,9 +170,6 @@ func (d *Domain) Close() {
 	}
 }
 
-// isClosed reports whether Close has closed d.
-func (d *Domain) isClosed() bool { return d.ctl.Load()&ctlClosed != 0 }
-
 // mustOpen sets d up if needed and panics if it is closed: the edge of the
 // public methods that neither wait nor can return ErrClosed.
 func (d *Domain) mustOpen(method string) {
