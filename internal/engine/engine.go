@@ -70,6 +70,12 @@ type Config struct {
 	StallHandler func(Stall)
 	PanicHandler func(any)
 	Debug        bool
+	// Inline lets a Synchronize that finds no grace period running or
+	// requested run the one it needs on its own goroutine, instead of
+	// handing it to the grace-period goroutine and sleeping until that one
+	// is done: two goroutine switches fewer. Set by the flavors with
+	// registered readers.
+	Inline bool
 	// Injector and Faults are set only by the options of builds with
 	// -tags rcuinject, and by the broken flavors of this module.
 	Injector func(Point)
@@ -153,6 +159,7 @@ type Engine struct {
 
 	mu       sync.Mutex    // guards the fields below
 	want     uint64        // highest grace period anyone waits for
+	inline   bool          // a caller runs a grace period (Config.Inline)
 	gpDone   chan struct{} // closed when the next grace period completes
 	longest  time.Duration // longest grace period so far
 	stalls   uint64        // stall reports delivered
@@ -249,7 +256,7 @@ func (e *Engine) Close() {
 		panic("rcu: Close called from a callback of the same Domain (it would wait for itself)")
 	}
 	e.mu.Lock()
-	for !e.Closed() && (e.pending() > 0 || e.want > e.completed.Load()) {
+	for !e.Closed() && (e.pending() > 0 || e.want > e.completed.Load() || e.inline) {
 		ch := e.progress
 		if e.pending() == 0 {
 			ch = e.gpDone // only grace periods are outstanding
@@ -341,6 +348,11 @@ func (e *Engine) Wait(ctx context.Context, c uint64, expedited bool) error {
 	if expedited && e.expWant.Load() < c {
 		e.expWant.Store(c) // read by Await
 	}
+	if e.cfg.Inline && ctx.Done() == nil && !e.inline && e.want <= e.completed.Load() &&
+		e.started.Load() == e.completed.Load() && c == e.started.Load()+1 {
+		e.runInline()
+		return nil
+	}
 	if e.want < c {
 		e.want = c
 		e.updateYield()
@@ -356,14 +368,15 @@ func (e *Engine) Wait(ctx context.Context, c uint64, expedited bool) error {
 	return nil
 }
 
-// gpLoop runs grace periods while anyone needs one.
+// gpLoop runs grace periods while anyone needs one and no caller runs one
+// inline.
 func (e *Engine) gpLoop() {
 	defer e.wg.Done()
 	for {
 		e.mu.Lock()
-		if e.want <= e.completed.Load() && len(e.open) == 0 {
+		if e.inline || e.want <= e.completed.Load() && len(e.open) == 0 {
 			e.updateYield()
-			closed := e.Closed()
+			closed := e.Closed() && !e.inline
 			e.mu.Unlock()
 			if closed {
 				return
@@ -376,32 +389,69 @@ func (e *Engine) gpLoop() {
 		// starts, so that they share it instead of waiting for the next.
 		runtime.Gosched()
 		e.mu.Lock()
-		n := e.started.Load() + 1
-		e.started.Store(n) // step 1; pairs with the Load in Next
-		if len(e.open) > 0 {
-			e.sealed = append(e.sealed, batch{gp: n, cbs: e.open})
-			e.open = e.takeSpare()
+		if e.inline || e.want <= e.completed.Load() && len(e.open) == 0 { // a caller ran it meanwhile
+			e.mu.Unlock()
+			continue
 		}
+		gp := e.begin()
 		e.mu.Unlock()
-
-		gp := GP{e: e, N: n, Start: time.Now()}
-		e.cfg.Inject(PointGPStart)
-		e.readers.Wait(&gp) // step 2
-		e.cfg.Inject(PointGPEnd)
-		elapsed := time.Since(gp.Start)
-
+		e.runGP(&gp)
 		e.mu.Lock()
-		e.completed.Store(n) // step 3; pairs with the Load in Polled
-		e.longest = max(e.longest, elapsed)
-		for len(e.sealed) > 0 && e.sealed[0].gp <= n {
-			e.ready = append(e.ready, e.sealed[0])
-			e.sealed = e.sealed[1:]
-		}
-		close(e.gpDone)
-		e.gpDone = make(chan struct{})
+		e.end(&gp)
 		e.mu.Unlock()
 		kick(e.kickInv)
 	}
+}
+
+// begin is step 1 of a grace period, with e.mu held.
+func (e *Engine) begin() GP {
+	n := e.started.Load() + 1
+	e.started.Store(n) // step 1; pairs with the Load in Next
+	if len(e.open) > 0 {
+		e.sealed = append(e.sealed, batch{gp: n, cbs: e.open})
+		e.open = e.takeSpare()
+	}
+	return GP{e: e, N: n, Start: time.Now()}
+}
+
+// runGP is step 2, without e.mu.
+func (e *Engine) runGP(gp *GP) {
+	e.cfg.Inject(PointGPStart)
+	e.readers.Wait(gp) // step 2
+	e.cfg.Inject(PointGPEnd)
+}
+
+// end is step 3, with e.mu held.
+func (e *Engine) end(gp *GP) {
+	n := gp.N
+	e.completed.Store(n) // step 3; pairs with the Load in Polled
+	e.longest = max(e.longest, time.Since(gp.Start))
+	for len(e.sealed) > 0 && e.sealed[0].gp <= n {
+		e.ready = append(e.ready, e.sealed[0])
+		e.sealed = e.sealed[1:]
+	}
+	close(e.gpDone)
+	e.gpDone = make(chan struct{})
+}
+
+// runInline runs the next grace period on the caller's goroutine, with
+// e.mu held on entry and on return (Config.Inline). Callers that ask
+// meanwhile wait for it or for the next one, which the grace-period
+// goroutine runs once this one is done.
+func (e *Engine) runInline() {
+	e.inline = true
+	e.want = max(e.want, e.started.Load()+1)
+	gp := e.begin()
+	gp.inline = true
+	e.updateYield()
+	e.mu.Unlock()
+	e.runGP(&gp)
+	e.mu.Lock()
+	e.end(&gp)
+	e.inline = false
+	e.updateYield()
+	kick(e.kickInv)
+	kick(e.kickGP) // for whoever asked meanwhile
 }
 
 // updateYield sets FlagYield, with e.mu held, while a grace period is
@@ -417,9 +467,10 @@ func (e *Engine) updateYield() {
 
 // A GP is the grace period a Readers.Wait waits for.
 type GP struct {
-	e     *Engine
-	N     uint64    // its sequence number
-	Start time.Time // when it started
+	e      *Engine
+	N      uint64    // its sequence number
+	Start  time.Time // when it started
+	inline bool      // it runs on the goroutine of the Synchronize that needs it
 }
 
 // Polling policy while a grace period waits for readers.
@@ -450,7 +501,7 @@ func (g *GP) Await(count func() int, detail func(*Stall)) {
 			if detail != nil {
 				detail(&r)
 			}
-			e.reportStall(r)
+			e.reportStall(r, g.inline)
 			nextStall += e.cfg.StallTimeout
 		}
 		expedited := e.expWant.Load() >= g.N

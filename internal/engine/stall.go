@@ -97,14 +97,21 @@ func (e *Engine) block(ctx context.Context, ch <-chan struct{}) error {
 }
 
 // reportStall completes r with the waiters and delivers it.
-func (e *Engine) reportStall(r Stall) {
+// An inline grace period's caller, which waits without blocking, is one of
+// the waiters: its stack is taken here.
+func (e *Engine) reportStall(r Stall, inline bool) {
 	e.mu.Lock()
 	old := e.probe
 	e.probe = make(chan struct{})
 	e.answers = nil
-	r.Waiters = e.blocked
+	if inline {
+		stack := make([]byte, 16<<10)
+		e.answers = append(e.answers, string(stack[:runtime.Stack(stack, false)]))
+	}
+	blocked := e.blocked
+	r.Waiters = blocked + len(e.answers)
 	e.mu.Unlock()
-	if r.Waiters > 0 {
+	if blocked > 0 {
 		close(old)
 		time.Sleep(time.Millisecond) // let the waiters answer
 	}

@@ -28,6 +28,7 @@ type Front struct {
 // callers of waits. It returns the configuration.
 func (f *Front) Start(opts []rcu.Option, kind, name string, ctl *atomic.Uint64, r engine.Readers, check func(string)) {
 	cfg := engine.Defaults
+	cfg.Inline = true
 	for _, o := range opts {
 		o(&cfg)
 	}

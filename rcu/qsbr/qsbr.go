@@ -106,12 +106,12 @@ type Reader struct {
 }
 
 type reader struct {
-	engine.Slot // Ctr: 0 offline, else the generation of the last quiescent state
-	d           *Domain
-	nest        int32 // open sections, counted under WithDebug only
-	online      bool
-	gone        bool // unregistered
-	debug       bool
+	slot   engine.Slot // Ctr: 0 offline, else the generation of the last quiescent state
+	d      *Domain
+	nest   int32 // open sections, counted under WithDebug only
+	online bool
+	gone   bool // unregistered
+	debug  bool
 }
 
 // Register registers the calling goroutine as a reader of d and returns
@@ -122,7 +122,7 @@ func (d *Domain) Register() *Reader {
 		panic("rcu: qsbr: Register on a closed Domain")
 	}
 	r := &Reader{reader: reader{d: d, debug: d.w.Config().Debug}}
-	d.readers.Register(&r.Slot, r.debug, 1)
+	d.readers.Register(&r.slot, r.debug, 1)
 	r.Online()
 	return r
 }
@@ -136,7 +136,7 @@ func (r *Reader) Unregister() {
 	}
 	r.Offline()
 	r.gone = true
-	r.d.readers.Unregister(&r.Slot)
+	r.d.readers.Unregister(&r.slot)
 }
 
 // live panics if r was unregistered.
@@ -194,9 +194,9 @@ func (r *Reader) Quiescent() {
 		r.checkQuiescent("Quiescent")
 	}
 	w := engine.Word(r.d.ctl.Load())
-	if r.Ctr.Load() != w && r.online {
+	if r.slot.Ctr.Load() != w && r.online {
 		r.d.inject(engine.PointReadSampled)
-		r.Ctr.Store(w) // pairs with the scan in engine.Table.Wait
+		r.slot.Ctr.Store(w) // pairs with the scan in engine.Table.Wait
 	}
 }
 
@@ -216,17 +216,17 @@ func (r *Reader) Offline() {
 	}
 	r.live("Offline")
 	if r.debug && r.online {
-		r.d.debug.add(r.Goid, -1)
+		r.d.debug.add(r.slot.Goid, -1)
 	}
 	r.online = false
-	r.Ctr.Store(0)
+	r.slot.Ctr.Store(0)
 }
 
 // Online brings r back online after Offline.
 func (r *Reader) Online() {
 	r.live("Online")
 	if r.debug && !r.online {
-		r.d.debug.add(r.Goid, 1)
+		r.d.debug.add(r.slot.Goid, 1)
 	}
 	r.online = true
 	if r.d.w.Config().Fault(engine.FaultLazyOnline) {
@@ -234,7 +234,7 @@ func (r *Reader) Online() {
 	}
 	w := engine.Word(r.d.ctl.Load())
 	r.d.inject(engine.PointReadSampled)
-	r.Ctr.Store(w) // pairs with the scan in engine.Table.Wait
+	r.slot.Ctr.Store(w) // pairs with the scan in engine.Table.Wait
 }
 
 // IsOnline reports whether r is online.

@@ -119,12 +119,12 @@ type Reader struct {
 }
 
 type reader struct {
-	engine.Slot                // Ctr: 0 outside sections, else the generation the outermost one saw
-	ctl         *atomic.Uint64 // the Domain's control word; gone after Unregister
-	d           *Domain
-	nest        int32  // open sections
-	passes      uint32 // outermost ReadLocks, for yielding while someone waits
-	debug       bool   // rcu.WithDebug
+	slot   engine.Slot    // Ctr: 0 outside sections, else the generation the outermost one saw
+	ctl    *atomic.Uint64 // the Domain's control word; gone after Unregister
+	d      *Domain
+	nest   int32  // open sections
+	passes uint32 // outermost ReadLocks, for yielding while someone waits
+	debug  bool   // rcu.WithDebug
 }
 
 // Register registers the calling goroutine as a reader of d and returns
@@ -135,7 +135,7 @@ func (d *Domain) Register() *Reader {
 		panic("rcu: registered: Register on a closed Domain")
 	}
 	r := &Reader{reader: reader{ctl: &d.ctl, d: d, debug: d.w.Config().Debug}}
-	d.readers.Register(&r.Slot, d.w.Config().Debug, 1)
+	d.readers.Register(&r.slot, d.w.Config().Debug, 1)
 	return r
 }
 
@@ -149,7 +149,7 @@ func (r *Reader) Unregister() {
 		panic("rcu: registered: Unregister inside a read section")
 	}
 	r.ctl = &gone
-	r.d.readers.Unregister(&r.Slot)
+	r.d.readers.Unregister(&r.slot)
 }
 
 // ReadLock begins a read section (like rcu_read_lock of liburcu's memb
@@ -165,7 +165,7 @@ func (r *Reader) ReadLock() {
 		if ctl&ctlSlowMask != ctlReady {
 			ctl = r.lockSlow(ctl)
 		}
-		r.Ctr.Store(engine.Word(ctl)) // pairs with the scan in engine.Table.Wait
+		r.slot.Ctr.Store(engine.Word(ctl)) // pairs with the scan in engine.Table.Wait
 	}
 	r.nest++
 }
@@ -188,7 +188,7 @@ func (r *Reader) lockSlow(ctl uint64) uint64 {
 	}
 	if ctl&ctlSlow != 0 {
 		if r.debug {
-			r.d.debug.add(r.Goid, 1)
+			r.d.debug.add(r.slot.Goid, 1)
 		}
 		r.d.inject(engine.PointReadSampled) // the straggler window: generation loaded, not yet stored
 	}
@@ -205,9 +205,9 @@ func (r *Reader) ReadUnlock() {
 		panic("rcu: registered: ReadUnlock without a read section")
 	}
 	if r.nest--; r.nest == 0 {
-		r.Ctr.Store(0) // pairs with the scan in engine.Table.Wait
+		r.slot.Ctr.Store(0) // pairs with the scan in engine.Table.Wait
 		if r.debug {
-			r.d.debug.add(r.Goid, -1)
+			r.d.debug.add(r.slot.Goid, -1)
 		}
 	}
 }

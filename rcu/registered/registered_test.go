@@ -199,3 +199,36 @@ func TestRetire(t *testing.T) {
 		t.Fatalf("Replace allocated %v times per call, want 0", allocs)
 	}
 }
+
+// TestSelfWaitIsReported: a Synchronize called inside a section of its own
+// Domain, which runs the grace period on its own goroutine (it found none
+// running), is named in the stall report as a waiter that waits for
+// itself.
+func TestSelfWaitIsReported(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reports := make(chan rcu.StallReport, 16)
+		d := registered.New(rcu.WithStallTimeout(10*time.Millisecond), rcu.WithStallHandler(func(r rcu.StallReport) {
+			select {
+			case reports <- r:
+			default:
+			}
+		}))
+		r := d.Register()
+		stuck := make(chan struct{})
+		go func() {
+			r.ReadLock()
+			d.Synchronize() // waits for itself
+			close(stuck)
+		}()
+		rep := <-reports
+		if !rep.SelfWait && !strings.Contains(strings.Join(rep.WaiterStacks, ""), "TestSelfWaitIsReported") || rep.Waiters != 1 {
+			t.Fatalf("the report does not show the waiter (Waiters %d):\n%s", rep.Waiters, rep)
+		}
+		// End the section from here (the report's delivery orders this
+		// after the ReadLock), so that the bubble can end.
+		r.ReadUnlock()
+		<-stuck
+		r.Unregister()
+		d.Close()
+	})
+}
