@@ -865,6 +865,14 @@ func TestDomainConcurrentPlans(t *testing.T) {
 	rapid.Check(t, domainPlanProperty(flavors.Reference, nil))
 }
 
+// TestFastFlavorsConcurrentPlans: the same plans on the flavors with
+// registered readers (rcu/qsbr, rcu/registered).
+func TestFastFlavorsConcurrentPlans(t *testing.T) {
+	for _, f := range []rcuops.Flavor{flavors.QSBR, flavors.Registered} {
+		t.Run(f.Name, func(t *testing.T) { rapid.Check(t, domainPlanProperty(f, nil)) })
+	}
+}
+
 func FuzzDomainConcurrentPlans(f *testing.F) {
 	f.Fuzz(rapid.MakeFuzz(domainPlanProperty(flavors.Reference, nil)))
 }
