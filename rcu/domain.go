@@ -73,8 +73,12 @@ func WithStallTimeout(timeout time.Duration) Option {
 }
 
 // WithStallHandler hands stall reports to h instead of writing them to
-// standard error. h runs on the grace-period goroutine, which it delays;
-// it must not wait for a grace period of the same Domain.
+// standard error. h runs on the goroutine that runs the grace period,
+// which it delays: for a Domain, the grace-period goroutine; for the
+// domains of rcu/qsbr and rcu/registered, also a caller of Synchronize
+// that found no grace period running and runs it itself, so h must not
+// take a lock such a caller may hold. h must not wait for a grace period
+// of the same domain.
 func WithStallHandler(h func(StallReport)) Option {
 	if h == nil {
 		panic("rcu: WithStallHandler needs a handler")

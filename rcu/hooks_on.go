@@ -29,7 +29,10 @@ const (
 )
 
 // WithInjector makes the domain call f at every injection point. f may
-// sleep or block the calling goroutine to widen a race window.
+// sleep or block the calling goroutine to widen a race window. The
+// grace-period points run where the grace period runs: on the
+// grace-period goroutine, or (rcu/qsbr, rcu/registered) on a Synchronize
+// caller that runs it itself.
 func WithInjector(f func(Point)) Option { return func(o *options) { o.Injector = f } }
 
 // WithFaults turns on deliberate bugs. Only for tests of checkers.

@@ -16,7 +16,8 @@ type Retirer interface {
 // a closure. With v a pointer, Retire allocates nothing: the callback
 // queue keeps v itself, in arrays that it reuses. Everything else is as
 // for Call: ordering among callbacks, the pending bound, panics. Retire
-// panics if v is nil.
+// panics if v is nil; v must not be a nil pointer either (its Reclaim
+// would run on a nil receiver).
 func (d *Domain) Retire(v Reclaimer) {
 	d.init()
 	d.e.Retire(v)
@@ -26,12 +27,17 @@ func (d *Domain) Retire(v Reclaimer) {
 // through r: after a grace period of r, the old value's Reclaim runs. It
 // is Swap, then Retire, for writers that need no other step in between,
 // and allocates nothing. Concurrent Replaces on one Pointer are safe: each
-// retires the value its own Swap took out.
+// retires the value its own Swap took out. Replacing a value by itself
+// retires nothing. Replace panics if v is nil: to unpublish, Swap(nil)
+// and Retire the result.
 func Replace[T any, PT interface {
 	*T
 	Reclaimer
 }](r Retirer, p *Pointer[T], v PT) {
-	if old := p.Swap((*T)(v)); old != nil {
+	if v == nil {
+		panic("rcu: Replace with a nil value")
+	}
+	if old := p.Swap((*T)(v)); old != nil && old != (*T)(v) {
 		r.Retire(PT(old))
 	}
 }

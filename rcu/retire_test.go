@@ -116,6 +116,16 @@ func TestReplaceAllocatesNothing(t *testing.T) {
 func TestRetireMisuse(t *testing.T) {
 	d := rcu.New()
 	mustPanic(t, "Retire of a nil value", func() { d.Retire(nil) })
+	var p rcu.Pointer[order]
+	mustPanic(t, "Replace with a nil value", func() { rcu.Replace(d, &p, nil) })
+	var log []string
+	v := &order{name: "v", log: &log}
+	rcu.Replace(d, &p, v)
+	rcu.Replace(d, &p, v) // itself: nothing to retire
+	d.Barrier()
+	if len(log) != 0 {
+		t.Fatalf("Replace of a value by itself retired %v", log)
+	}
 	d.Close()
 	mustPanic(t, "Retire on a closed Domain", func() { d.Retire(&order{}) })
 }

@@ -25,8 +25,10 @@ type StallReport struct {
 	// WaiterStacks the stacks of those that answered the report's probe.
 	Waiters      int
 	WaiterStacks []string
-	// SelfWait says that a waiter's stack shows it inside Domain.Read:
-	// most likely a wait called inside a read section of the same Domain.
+	// SelfWait says that a waiter waits for itself: its stack shows it
+	// inside a Read of the same package's Domain or Reader (most likely a
+	// wait called inside a read section), or it runs on the goroutine of
+	// the registered reader named by Reader.
 	SelfWait bool
 	// Held and Stack describe the oldest section it waits for: how long
 	// that section has been open, and the stack of its ReadLock. Both are

@@ -160,6 +160,8 @@ type Engine struct {
 	mu       sync.Mutex    // guards the fields below
 	want     uint64        // highest grace period anyone waits for
 	inline   bool          // a caller runs a grace period (Config.Inline)
+	orphan   *GP           // an inline grace period whose caller unwound (a panic in a stall handler or injector): gpLoop finishes it
+	check    func(string)  // vets a caller about to wait (SetCheck)
 	gpDone   chan struct{} // closed when the next grace period completes
 	longest  time.Duration // longest grace period so far
 	stalls   uint64        // stall reports delivered
@@ -207,6 +209,12 @@ func (e *Engine) Start(cfg Config, name string, ctl *atomic.Uint64, r Readers) {
 	go e.invokeLoop(started)
 	e.invoker = <-started
 }
+
+// SetCheck makes every Call and Retire that is about to wait at the
+// pending bound call check first, without e.mu: under WithDebug, a flavor
+// panics there when the caller would wait for itself. Call it before the
+// first Call.
+func (e *Engine) SetCheck(check func(method string)) { e.check = check }
 
 // Config returns e's configuration.
 func (e *Engine) Config() *Config { return &e.cfg }
@@ -256,7 +264,7 @@ func (e *Engine) Close() {
 		panic("rcu: Close called from a callback of the same Domain (it would wait for itself)")
 	}
 	e.mu.Lock()
-	for !e.Closed() && (e.pending() > 0 || e.want > e.completed.Load() || e.inline) {
+	for !e.Closed() && (e.pending() > 0 || e.want > e.completed.Load() || e.inline || e.orphan != nil) {
 		ch := e.progress
 		if e.pending() == 0 {
 			ch = e.gpDone // only grace periods are outstanding
@@ -374,6 +382,16 @@ func (e *Engine) gpLoop() {
 	defer e.wg.Done()
 	for {
 		e.mu.Lock()
+		if gp := e.orphan; gp != nil && !e.inline {
+			e.orphan = nil
+			e.mu.Unlock()
+			e.runGP(gp) // again from the start: the scan is idempotent
+			e.mu.Lock()
+			e.end(gp)
+			e.mu.Unlock()
+			kick(e.kickInv)
+			continue
+		}
 		if e.inline || e.want <= e.completed.Load() && len(e.open) == 0 {
 			e.updateYield()
 			closed := e.Closed() && !e.inline
@@ -389,7 +407,7 @@ func (e *Engine) gpLoop() {
 		// starts, so that they share it instead of waiting for the next.
 		runtime.Gosched()
 		e.mu.Lock()
-		if e.inline || e.want <= e.completed.Load() && len(e.open) == 0 { // a caller ran it meanwhile
+		if e.inline || e.orphan != nil || e.want <= e.completed.Load() && len(e.open) == 0 { // a caller ran it meanwhile
 			e.mu.Unlock()
 			continue
 		}
@@ -438,6 +456,11 @@ func (e *Engine) end(gp *GP) {
 // e.mu held on entry and on return (Config.Inline). Callers that ask
 // meanwhile wait for it or for the next one, which the grace-period
 // goroutine runs once this one is done.
+//
+// The caller runs the flavor's scan, the injector and stall handlers. If
+// one of them panics (or calls runtime.Goexit, as t.Fatal does), the
+// grace period is handed to the grace-period goroutine, which runs it
+// again from the start, and e.mu is held again for the caller's unwinding.
 func (e *Engine) runInline() {
 	e.inline = true
 	e.want = max(e.want, e.started.Load()+1)
@@ -445,7 +468,20 @@ func (e *Engine) runInline() {
 	gp.inline = true
 	e.updateYield()
 	e.mu.Unlock()
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		e.mu.Lock()
+		e.inline = false
+		gp.inline = false
+		e.orphan = &gp
+		e.updateYield()
+		kick(e.kickGP)
+	}()
 	e.runGP(&gp)
+	finished = true
 	e.mu.Lock()
 	e.end(&gp)
 	e.inline = false
@@ -471,6 +507,10 @@ type GP struct {
 	N      uint64    // its sequence number
 	Start  time.Time // when it started
 	inline bool      // it runs on the goroutine of the Synchronize that needs it
+	// Holder is the goroutine id of a registered reader that holds it, set
+	// by a flavor's stall detail: a waiter on that goroutine waits for
+	// itself.
+	Holder int64
 }
 
 // Polling policy while a grace period waits for readers.
@@ -498,10 +538,11 @@ func (g *GP) Await(count func() int, detail func(*Stall)) {
 		}
 		if waited := time.Since(g.Start); nextStall > 0 && waited >= nextStall {
 			r := Stall{Domain: e.name, GP: g.N, Waited: waited, Readers: readers}
+			g.Holder = 0
 			if detail != nil {
 				detail(&r)
 			}
-			e.reportStall(r, g.inline)
+			e.reportStall(r, g.inline, g.Holder)
 			nextStall += e.cfg.StallTimeout
 		}
 		expedited := e.expWant.Load() >= g.N
@@ -539,7 +580,15 @@ func (e *Engine) queue(cb callback, method string) {
 	e.mu.Lock()
 	// A callback that queues another does not wait: only its own goroutine
 	// could drain the backlog.
+	checked := false
 	for e.pending() >= uint64(e.cfg.MaxPending) && !e.Closed() && !e.IsInvoker() {
+		if e.check != nil && !checked {
+			checked = true
+			e.mu.Unlock()
+			e.check(method)
+			e.mu.Lock()
+			continue
+		}
 		e.block(context.Background(), e.progress)
 	}
 	if e.Closed() {

@@ -33,8 +33,14 @@ type Stall struct {
 // String is the full report.
 func (r Stall) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "rcu: stall: grace period %d of %s has waited %v for %d read section(s) that began before it and have not ended",
-		r.GP, r.Domain, r.Waited.Round(time.Millisecond), r.Readers)
+	qsbr := strings.HasPrefix(r.Reader, "qsbr ")
+	if qsbr {
+		fmt.Fprintf(&b, "rcu: stall: grace period %d of %s has waited %v for %d online reader(s) that have not announced a quiescent state since it began",
+			r.GP, r.Domain, r.Waited.Round(time.Millisecond), r.Readers)
+	} else {
+		fmt.Fprintf(&b, "rcu: stall: grace period %d of %s has waited %v for %d read section(s) that began before it and have not ended",
+			r.GP, r.Domain, r.Waited.Round(time.Millisecond), r.Readers)
+	}
 	switch {
 	case r.Reader != "" && r.Stack != "":
 		fmt.Fprintf(&b, "; %s holds it, registered at:\n%s\n", r.Reader, r.Stack)
@@ -45,12 +51,18 @@ func (r Stall) String() string {
 	default:
 		b.WriteString(" (rcu.WithDebug records where each section began)\n")
 	}
-	if r.SelfWait {
+	switch {
+	case r.SelfWait && qsbr:
+		b.WriteString("rcu: stall: the reader's own goroutine waits for this grace period while the reader is online: it waits for itself and never returns (use Reader.Synchronize, or call Offline before the wait)\n")
+	case r.SelfWait:
 		b.WriteString("rcu: stall: a goroutine waits for this grace period from inside a Read: a grace-period wait (Synchronize, Barrier, ...) called inside a read section of the same Domain waits for itself and never returns\n")
 	}
-	if r.Reader != "" {
-		b.WriteString("rcu: stall: the usual causes: a registered reader that neither reports quiescent states nor goes offline (an idle goroutine must call Offline, or Unregister); a section blocked on something that does not happen; or a grace-period wait called inside a read section of the same Domain (self-deadlock)\n")
-	} else {
+	switch {
+	case qsbr:
+		b.WriteString("rcu: stall: the usual causes: a registered reader that neither reports quiescent states nor goes offline (an idle goroutine must call Offline, or Unregister); or a wait (Synchronize, Barrier, Call at the pending bound, ...) called by the goroutine of an online reader (self-deadlock)\n")
+	case r.Reader != "":
+		b.WriteString("rcu: stall: the usual causes: a ReadLock whose ReadUnlock was forgotten (Reader.Read pairs them for you); a section blocked on something that does not happen; or a grace-period wait called inside a read section of the same Domain (self-deadlock)\n")
+	default:
 		b.WriteString("rcu: stall: the usual causes: a ReadLock whose ReadUnlock was forgotten (Domain.Read pairs them for you); a section blocked on something that does not happen; or a grace-period wait called inside a read section of the same Domain (self-deadlock)\n")
 	}
 	if r.Waiters > 0 {
@@ -65,7 +77,11 @@ func (r Stall) String() string {
 
 // selfWaits are the frames of a wait called inside a read section that a
 // flavor's Read helper opened.
-var selfWaits = []string{".(*Domain).Read(", ".(*Reader).Read("}
+var selfWaits = []string{
+	"github.com/rcukit/rcukit/rcu.(*Domain).Read(",
+	"github.com/rcukit/rcukit/rcu/qsbr.(*Reader).Read(",
+	"github.com/rcukit/rcukit/rcu/registered.(*Reader).Read(",
+}
 
 // block waits, with e.mu held, until ch is closed or ctx is done; it
 // releases e.mu meanwhile and holds it again when it returns. A stall
@@ -99,7 +115,9 @@ func (e *Engine) block(ctx context.Context, ch <-chan struct{}) error {
 // reportStall completes r with the waiters and delivers it.
 // An inline grace period's caller, which waits without blocking, is one of
 // the waiters: its stack is taken here.
-func (e *Engine) reportStall(r Stall, inline bool) {
+// holder, when not 0, is the goroutine of the registered reader that holds
+// the grace period: a waiter on it waits for itself.
+func (e *Engine) reportStall(r Stall, inline bool, holder int64) {
 	e.mu.Lock()
 	old := e.probe
 	e.probe = make(chan struct{})
@@ -119,10 +137,12 @@ func (e *Engine) reportStall(r Stall, inline bool) {
 	r.WaiterStacks, e.answers = e.answers, nil
 	e.stalls++
 	e.mu.Unlock()
+	self := fmt.Sprintf("goroutine %d [", holder)
 	for _, s := range r.WaiterStacks {
 		for _, f := range selfWaits {
 			r.SelfWait = r.SelfWait || strings.Contains(s, f)
 		}
+		r.SelfWait = r.SelfWait || holder != 0 && strings.HasPrefix(s, self)
 	}
 	if h := e.cfg.StallHandler; h != nil {
 		h(r)

@@ -54,6 +54,9 @@ type Slot struct {
 func Word(ctl uint64) uint64 { return ctl&GenMask | 1 }
 
 // A Table is a flavor's registry of readers. Its zero value is empty.
+// Register and Unregister copy the list, so that a scan reads it without a
+// lock: they cost O(readers), which suits long-lived readers, not a
+// registration per short-lived goroutine.
 type Table struct {
 	mu   sync.Mutex
 	ids  uint64                  // guarded by mu
@@ -142,6 +145,7 @@ func (t *Table) Wait(gp *GP, ctl *atomic.Uint64, kind string) {
 			return
 		}
 		r.Reader = fmt.Sprintf("%s reader %d (registered by goroutine %d)", kind, first.ID, first.Goid)
+		gp.Holder = first.Goid
 		r.Stack = formatPCs(first.PCs)
 	})
 }

@@ -20,7 +20,6 @@ type Front struct {
 	// check, when not nil (WithDebug), panics when the caller of a wait
 	// would wait for itself.
 	check func(method string)
-	kind  string // "qsbr.Domain", in messages
 }
 
 // Start sets f up, with the options, for a domain named name whose control
@@ -32,8 +31,11 @@ func (f *Front) Start(opts []rcu.Option, kind, name string, ctl *atomic.Uint64, 
 	for _, o := range opts {
 		o(&cfg)
 	}
-	f.ctl, f.check, f.kind = ctl, check, kind
+	f.ctl, f.check = ctl, check
 	f.e.Start(cfg, name, ctl, r)
+	if check != nil {
+		f.e.SetCheck(check) // Call and Retire at the pending bound
+	}
 	f.ready.Store(true)
 }
 
@@ -44,15 +46,8 @@ func (f *Front) Config() *engine.Config { return f.e.Config() }
 // New.
 func (f *Front) Ready() {
 	if !f.ready.Load() {
-		panic("rcu: a " + f.kindName() + " must be made by New")
+		panic("rcu: a qsbr.Domain or registered.Domain must be made by New (its zero value is not usable)")
 	}
-}
-
-func (f *Front) kindName() string {
-	if f.kind == "" {
-		return "Domain"
-	}
-	return f.kind
 }
 
 // edge begins every public wait.

@@ -39,7 +39,10 @@
 // Readers is online waits for itself: Reader.Synchronize takes the Reader
 // offline for the wait, as liburcu's synchronize_rcu does for a registered
 // thread; the other waits must be called offline, and WithDebug makes them
-// panic when they are not.
+// panic when they are not. Call and Retire wait too when the pending
+// callbacks reach the bound (rcu.WithMaxPending): a goroutine with an
+// online Reader that queues callbacks in bulk does so offline, or with a
+// bound it never reaches; WithDebug makes such a wait panic as well.
 package qsbr
 
 import (
@@ -111,7 +114,8 @@ type reader struct {
 	nest   int32 // open sections, counted under WithDebug only
 	online bool
 	gone   bool // unregistered
-	debug  bool
+	debug  bool // rcu.WithDebug
+	slow   bool // debug or gone: the markers take their slow path
 }
 
 // Register registers the calling goroutine as a reader of d and returns
@@ -121,7 +125,8 @@ func (d *Domain) Register() *Reader {
 	if d.ctl.Load()&ctlClosed != 0 {
 		panic("rcu: qsbr: Register on a closed Domain")
 	}
-	r := &Reader{reader: reader{d: d, debug: d.w.Config().Debug}}
+	debug := d.w.Config().Debug
+	r := &Reader{reader: reader{d: d, debug: debug, slow: debug}}
 	d.readers.Register(&r.slot, r.debug, 1)
 	r.Online()
 	return r
@@ -135,7 +140,7 @@ func (r *Reader) Unregister() {
 		panic("rcu: qsbr: Unregister inside a read section")
 	}
 	r.Offline()
-	r.gone = true
+	r.gone, r.slow = true, true
 	r.d.readers.Unregister(&r.slot)
 }
 
@@ -146,18 +151,18 @@ func (r *Reader) live(method string) {
 	}
 }
 
-// ReadLock marks the beginning of a read section. It costs nothing unless
-// the Domain was made WithDebug, which checks that r is online and
-// registered and counts the nesting.
+// ReadLock marks the beginning of a read section. It costs nothing (a
+// test of a field of r) unless the Domain was made WithDebug, which checks
+// that r is online and counts the nesting. After Unregister it panics.
 func (r *Reader) ReadLock() {
-	if r.debug {
+	if r.slow {
 		r.lockDebug()
 	}
 }
 
 // ReadUnlock marks the end of a read section.
 func (r *Reader) ReadUnlock() {
-	if r.debug {
+	if r.slow {
 		r.unlockDebug()
 	}
 }
@@ -194,7 +199,8 @@ func (r *Reader) Quiescent() {
 		r.checkQuiescent("Quiescent")
 	}
 	w := engine.Word(r.d.ctl.Load())
-	if r.slot.Ctr.Load() != w && r.online {
+	if r.slot.Ctr.Load() != w && (r.online || r.gone) {
+		r.live("Quiescent")
 		r.d.inject(engine.PointReadSampled)
 		r.slot.Ctr.Store(w) // pairs with the scan in engine.Table.Wait
 	}
@@ -241,8 +247,15 @@ func (r *Reader) Online() {
 func (r *Reader) IsOnline() bool { return r.online }
 
 // Synchronize is d.Synchronize for r's goroutine: it takes r offline for
-// the wait, if it is online, and back online after.
+// the wait, if it is online, and back online after. Going offline is a
+// quiescent state, so Synchronize must be called outside read sections:
+// called inside one, it would end the section's protection (WithDebug
+// makes it panic).
 func (r *Reader) Synchronize() {
+	r.live("Synchronize")
+	if r.debug && r.nest > 0 {
+		panic("rcu: qsbr: Reader.Synchronize inside a read section (it takes the Reader offline, a quiescent state)")
+	}
 	if !r.online {
 		r.d.Synchronize()
 		return

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/rcukit/rcukit/internal/engine"
 	"github.com/rcukit/rcukit/rcu"
 	"github.com/rcukit/rcukit/rcu/qsbr"
 	"github.com/rcukit/rcukit/rcutest"
@@ -68,22 +69,115 @@ func TestGracePeriodWaitsForQuiescentState(t *testing.T) {
 	})
 }
 
-// TestQuiescentBeforeGracePeriodDoesNotCount: a quiescent state announced
-// before Synchronize was called does not end its grace period.
+// quiescentBeforeDoesNotCount: a quiescent state announced before
+// Synchronize was called does not end its grace period.
+func quiescentBeforeDoesNotCount(opts ...rcu.Option) error {
+	d := qsbr.New(opts...)
+	defer d.Close()
+	r := d.Register()
+	defer r.Unregister()
+	r.Quiescent()
+	r.Quiescent()
+	sync := done(d.Synchronize)
+	early := returned(sync)
+	r.Quiescent()
+	<-sync
+	if early {
+		return errors.New("Synchronize counted a quiescent state announced before it began")
+	}
+	return nil
+}
+
 func TestQuiescentBeforeGracePeriodDoesNotCount(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d := qsbr.New()
-		defer d.Close()
-		r := d.Register()
-		defer r.Unregister()
-		r.Quiescent()
-		r.Quiescent()
-		sync := done(d.Synchronize)
-		if returned(sync) {
-			t.Fatal("Synchronize counted a quiescent state announced before it began")
+		if err := quiescentBeforeDoesNotCount(); err != nil {
+			t.Fatal(err)
 		}
-		r.Quiescent()
-		<-sync
+	})
+}
+
+// TestQuiescentCheckCatchesStaleQuiescentStates: the check above fails the
+// busted twin whose grace periods accept a quiescent state reported before
+// they began, which the tools, whose readers go offline after each
+// section, reach only through Online.
+func TestQuiescentCheckCatchesStaleQuiescentStates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		stale := rcu.Option(func(c *engine.Config) { c.Faults |= engine.FaultStaleQuiescent })
+		if err := quiescentBeforeDoesNotCount(stale); err == nil {
+			t.Fatal("the check passed a domain that accepts stale quiescent states")
+		}
+	})
+}
+
+// TestSelfWaitOfAnOnlineReader: d.Synchronize from the goroutine of an
+// online Reader (without WithDebug, which would panic) is reported as a
+// wait for itself, with the fix.
+func TestSelfWaitOfAnOnlineReader(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reports := make(chan rcu.StallReport, 16)
+		d := qsbr.New(rcu.WithStallTimeout(10*time.Millisecond), rcu.WithStallHandler(func(r rcu.StallReport) {
+			select {
+			case reports <- r:
+			default:
+			}
+		}))
+		var r *qsbr.Reader
+		registered := make(chan struct{})
+		stuck := make(chan struct{})
+		go func() {
+			r = d.Register()
+			close(registered)
+			d.Synchronize() // waits for its own online Reader
+			close(stuck)
+		}()
+		<-registered
+		rep := <-reports
+		if !rep.SelfWait || !strings.Contains(rep.String(), "use Reader.Synchronize") || !strings.Contains(rep.String(), "online reader(s)") {
+			t.Fatalf("the report does not name the self-deadlock (SelfWait %v):\n%s", rep.SelfWait, rep)
+		}
+		r.Offline() // from here (ordered after Register by the channel), so that the bubble can end
+		<-stuck
+		r.Unregister()
+		d.Close()
+	})
+}
+
+// TestStallHandlerPanicInAnInlineGracePeriod: a stall handler that panics
+// on the goroutine of a Synchronize that runs its grace period itself
+// leaves the Domain whole: the panic reaches that caller, the grace period
+// is finished by the grace-period goroutine, and everything else works.
+func TestStallHandlerPanicInAnInlineGracePeriod(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var once atomic.Bool
+		d := qsbr.New(rcu.WithStallTimeout(10*time.Millisecond), rcu.WithStallHandler(func(rcu.StallReport) {
+			if once.CompareAndSwap(false, true) {
+				panic("handler")
+			}
+		}))
+		r := d.Register()
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			d.Synchronize() // inline: r is online and silent, so it stalls
+		}()
+		if got != "handler" {
+			t.Fatalf("recovered %v, want the handler's panic", got)
+		}
+		c := d.Snapshot()
+		other := done(d.Synchronize)
+		for quiet := false; !quiet; { // the reader's loop: report until the wait ends
+			r.Quiescent()
+			select {
+			case <-other:
+				quiet = true
+			case <-time.After(time.Millisecond):
+			}
+		}
+		if !d.Poll(c) {
+			t.Fatal("no grace period completed after the handler's panic")
+		}
+		r.Unregister()
+		d.Close()
 	})
 }
 
@@ -198,6 +292,26 @@ func TestMisusePanics(t *testing.T) {
 	mustPanic(t, "after Unregister", r.Quiescent)
 	mustPanic(t, "after Unregister", r.Online)
 	mustPanic(t, "after Unregister", r.ReadLock)
+
+	mustPanic(t, "after Unregister", r.Synchronize)
+
+	plain := qsbr.New()
+	p := plain.Register()
+	p.Unregister()
+	mustPanic(t, "after Unregister", p.ReadLock) // also without WithDebug
+	mustPanic(t, "after Unregister", p.Quiescent)
+	plain.Close()
+
+	bounded := qsbr.New(rcu.WithDebug(), rcu.WithMaxPending(2))
+	b := bounded.Register()
+	bounded.Call(func() {})
+	bounded.Call(func() {})
+	mustPanic(t, "Call called by a goroutine whose Reader", func() { bounded.Call(func() {}) })
+	b.ReadLock()
+	mustPanic(t, "Reader.Synchronize inside a read section", b.Synchronize)
+	b.ReadUnlock()
+	b.Unregister()
+	bounded.Close()
 
 	var zero qsbr.Domain
 	mustPanic(t, "must be made by New", func() { zero.Register() })

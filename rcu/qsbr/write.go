@@ -12,6 +12,10 @@ import (
 // or gone offline since the call. Concurrent callers share grace periods.
 // A goroutine whose Reader of d is online would wait for itself: it calls
 // Reader.Synchronize instead.
+//
+// The end of every section that Synchronize waits for synchronizes before
+// Synchronize returns, and Synchronize's caller synchronizes before every
+// section that observes a value it stored after Synchronize returns.
 func (d *Domain) Synchronize() { d.w.Synchronize() }
 
 // SynchronizeExpedited is Synchronize that polls the Readers in a yield
@@ -57,9 +61,11 @@ func (d *Domain) BarrierContext(ctx context.Context) error { return d.w.BarrierC
 
 // Close waits until every callback queued on d has run, including those
 // queued by callbacks, and every requested grace period has ended; then it
-// stops d's goroutines. Afterwards every method panics, except Stats, the
-// context-aware waits (rcu.ErrClosed), ReadUnlock, Offline and Unregister.
-// Readers still registered hold no grace period after Close.
+// stops d's goroutines. Afterwards Register and the methods of d panic,
+// except Stats and the context-aware waits (rcu.ErrClosed); a Reader's own
+// methods keep working, and hold no grace period any more. Under
+// rcu.WithDebug, Close by a goroutine whose Reader is online panics, as it
+// could wait for itself.
 func (d *Domain) Close() { d.w.Close() }
 
 // Stats returns d's counters, also after Close.

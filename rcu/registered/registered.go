@@ -202,6 +202,9 @@ const yieldEvery = 8
 // ReadUnlock ends the innermost open section. It panics without one.
 func (r *Reader) ReadUnlock() {
 	if r.nest <= 0 {
+		if r.ctl == &gone {
+			panic("rcu: registered: ReadUnlock of an unregistered Reader")
+		}
 		panic("rcu: registered: ReadUnlock without a read section")
 	}
 	if r.nest--; r.nest == 0 {

@@ -149,6 +149,7 @@ func TestMisusePanics(t *testing.T) {
 	r.Unregister()
 	mustPanic(t, "ReadLock of an unregistered Reader", r.ReadLock)
 	mustPanic(t, "Unregister of an unregistered Reader", r.Unregister)
+	mustPanic(t, "ReadUnlock of an unregistered Reader", r.ReadUnlock)
 
 	plain := registered.New()
 	defer plain.Close()

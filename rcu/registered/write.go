@@ -14,6 +14,10 @@ import (
 // Concurrent callers share grace periods. Called inside a section of d, it
 // waits for itself: the stall report says so, and rcu.WithDebug makes it
 // panic instead.
+//
+// The end of every section that Synchronize waits for synchronizes before
+// Synchronize returns, and Synchronize's caller synchronizes before every
+// section that observes a value it stored after Synchronize returns.
 func (d *Domain) Synchronize() { d.w.Synchronize() }
 
 // SynchronizeExpedited is Synchronize that polls the readers in a yield
@@ -59,8 +63,10 @@ func (d *Domain) BarrierContext(ctx context.Context) error { return d.w.BarrierC
 
 // Close waits until every callback queued on d has run, including those
 // queued by callbacks, and every requested grace period has ended; then it
-// stops d's goroutines. Afterwards every method panics, except Stats, the
-// context-aware waits (rcu.ErrClosed), ReadUnlock and Unregister.
+// stops d's goroutines. Afterwards Register, ReadLock and the methods of d
+// panic, except Stats and the context-aware waits (rcu.ErrClosed);
+// ReadUnlock and Unregister still work. Under rcu.WithDebug, Close inside a
+// section of d panics, as it could wait for itself.
 func (d *Domain) Close() { d.w.Close() }
 
 // Stats returns d's counters, also after Close.
