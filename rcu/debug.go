@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 	"weak"
 
 	"github.com/rcukit/rcukit/internal/engine"
@@ -109,7 +110,10 @@ func mustRead(what string, d *Domain) {
 // first Domain it is loaded under, when that is the only Domain the
 // loading goroutine holds sections of; a later Load inside sections of
 // other Domains only panics.
-func mustReadPointer[T any](p *Pointer[T]) {
+//
+// It takes the Pointer as a pointerKey, a type of the same layout, so that
+// it is not generic and Load stays small enough to inline.
+func mustReadPointer(p *pointerKey) {
 	g := goid()
 	key := weak.Make(p)
 	tracking.mu.Lock()
@@ -127,12 +131,18 @@ func mustReadPointer[T any](p *Pointer[T]) {
 		for d := range held {
 			tracking.pointers[key] = d
 		}
-		runtime.AddCleanup(p, func(k weak.Pointer[Pointer[T]]) {
+		runtime.AddCleanup(p, func(k weak.Pointer[pointerKey]) {
 			tracking.mu.Lock()
 			delete(tracking.pointers, k)
 			tracking.mu.Unlock()
 		}, key)
 	}
+}
+
+// pointerKey is the layout of every Pointer[T], for the debug registry.
+type pointerKey struct {
+	_ noCopy
+	v unsafe.Pointer
 }
 
 // checkReader panics when a debug Domain's grace-period wait is called by a

@@ -1,6 +1,9 @@
 package rcu
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // A Pointer is an RCU-protected pointer to a T. The zero value is ready to
 // use and holds nil. Its methods mirror atomic.Pointer. A Pointer is not
@@ -15,27 +18,32 @@ import "sync/atomic"
 // publishing it; publish a modified copy instead.
 type Pointer[T any] struct {
 	_ noCopy
-	p atomic.Pointer[T]
+	v unsafe.Pointer // a *T, accessed only atomically; pointerKey has the same layout
 }
 
 // Load returns the current value (like rcu_dereference). Call it inside a
 // read section and use the result only until the section ends; WithDebug
 // makes a Load outside every section panic.
+//
+// Load inlines into its caller: it is one atomic load, and a test of
+// whether any debug Domain is open.
 func (p *Pointer[T]) Load() *T {
 	if tracking.live.Load() != 0 {
-		mustReadPointer(p)
+		mustReadPointer((*pointerKey)(unsafe.Pointer(p)))
 	}
-	return p.p.Load()
+	return (*T)(atomic.LoadPointer(&p.v))
 }
 
 // Store publishes v (like rcu_assign_pointer).
-func (p *Pointer[T]) Store(v *T) { p.p.Store(v) }
+func (p *Pointer[T]) Store(v *T) { atomic.StorePointer(&p.v, unsafe.Pointer(v)) }
 
 // Swap publishes v and returns the value it replaced, which readers may
 // still hold until a grace period has elapsed.
-func (p *Pointer[T]) Swap(v *T) (old *T) { return p.p.Swap(v) }
+func (p *Pointer[T]) Swap(v *T) (old *T) {
+	return (*T)(atomic.SwapPointer(&p.v, unsafe.Pointer(v)))
+}
 
 // CompareAndSwap publishes new if the current value is old.
 func (p *Pointer[T]) CompareAndSwap(old, new *T) (swapped bool) {
-	return p.p.CompareAndSwap(old, new)
+	return atomic.CompareAndSwapPointer(&p.v, unsafe.Pointer(old), unsafe.Pointer(new))
 }
